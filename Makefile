@@ -1,0 +1,56 @@
+# The user's interface to Coffer. Every target installs what is missing first.
+#   make build   the coffer executable at build/bin/coffer
+#   make test    every test, built with -Werror under ASan and UBSan
+#   make demo    the main job on one machine
+#   make bench   the benchmarks
+#   make fuzz    the libFuzzer targets (FUZZ_SECONDS each, default 60)
+#   make format  clang-format the tree;  make lint  clang-format check + clang-tidy
+
+JOBS ?= $(shell nproc)
+FUZZ_SECONDS ?= 60
+SOURCES = $(shell git ls-files '*.cc' '*.h' 2>/dev/null || find src fuzz -name '*.cc' -o -name '*.h')
+
+.PHONY: deps build test demo bench fuzz format lint clean
+
+deps:
+	@bash scripts/install-deps.sh
+
+build: deps
+	@cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCOFFER_TESTS=OFF >/dev/null
+	@cmake --build build -j $(JOBS)
+	@echo "built build/bin/coffer"
+
+test: deps
+	@cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DCOFFER_SANITIZE=ON >/dev/null
+	@cmake --build build-asan -j $(JOBS)
+	@cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ctest --output-on-failure -j $(JOBS)
+
+demo: build
+	@bash scripts/demo.sh
+
+bench: deps
+	@echo "make bench: no benchmarks yet. The first ones (DCAP quote verification," >&2
+	@echo "CAS provisioning, sysbench against plain MariaDB) come with the" >&2
+	@echo "attestation, CAS and database issues; see docs/performance.md." >&2
+	@exit 2
+
+fuzz: deps
+	@CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DCOFFER_FUZZ=ON -DCOFFER_TESTS=OFF >/dev/null
+	@cmake --build build-fuzz -j $(JOBS)
+	@bash scripts/fuzz.sh build-fuzz/bin $(FUZZ_SECONDS)
+
+format: deps
+	@clang-format -i --style=file $(SOURCES)
+
+lint: deps
+	@clang-format --dry-run --Werror --style=file $(SOURCES)
+	@cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DCOFFER_SANITIZE=ON >/dev/null
+	@run-clang-tidy -quiet -p build-asan -j $(JOBS) '^$(CURDIR)/src/' >build-asan/clang-tidy.log 2>&1 \
+	  || { grep -E 'error:|warning:' build-asan/clang-tidy.log | sort -u; exit 1; }
+	@echo "lint: clean"
+
+clean:
+	rm -rf build build-asan build-fuzz
