@@ -17,11 +17,11 @@ int HexValue(char c) {
 }
 
 // Maps a byte to its 6-bit value, or -1 when it is not in the alphabet.
-constexpr std::array<int8_t, 256> MakeBase64Table() {
-  std::array<int8_t, 256> table{};
+constexpr std::array<int, 256> MakeBase64Table() {
+  std::array<int, 256> table{};
   for (auto& v : table) v = -1;
   for (int i = 0; i < 64; ++i) {
-    table[static_cast<uint8_t>(kBase64Alphabet[i])] = static_cast<int8_t>(i);
+    table[static_cast<uint8_t>(kBase64Alphabet[i])] = i;
   }
   return table;
 }

@@ -41,9 +41,18 @@ StatusCode CodeForErrno(int err) {
 
 }  // namespace
 
+std::string ErrnoText(int err) {
+  char buffer[256];
+  // The GNU strerror_r returns the text, in `buffer` or in static storage.
+  return strerror_r(err, buffer, sizeof buffer);
+}
+
 Status ErrnoError(std::string_view what, const std::string& path, int err) {
   std::string message(what);
-  message += " " + path + ": " + std::strerror(err);
+  message += ' ';
+  message += path;
+  message += ": ";
+  message += ErrnoText(err);
   return Status(CodeForErrno(err), std::move(message));
 }
 
@@ -73,7 +82,10 @@ Status WriteFileAtomic(const std::string& path, std::span<const uint8_t> data,
   std::filesystem::path target(path);
   std::filesystem::path dir = target.parent_path();
   if (dir.empty()) dir = ".";
-  std::string temp = (dir / ("." + target.filename().string() + ".XXXXXX"));
+  std::string name = ".";
+  name += target.filename().string();
+  name += ".XXXXXX";
+  std::string temp = dir / name;
   Fd fd(::mkstemp(temp.data()));
   if (fd.get() < 0) return ErrnoError("create temporary file for", path, errno);
   auto fail = [&](std::string_view what) {

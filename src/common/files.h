@@ -39,4 +39,7 @@ Status MakeDirectories(const std::string& path, mode_t mode = 0700);
 // "open /x/y: No such file or directory" from errno.
 Status ErrnoError(std::string_view what, const std::string& path, int err);
 
+// The text of an errno value, like strerror but safe from any thread.
+std::string ErrnoText(int err);
+
 }  // namespace coffer

@@ -8,7 +8,8 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
+
+#include "common/files.h"
 
 extern char** environ;
 
@@ -34,7 +35,7 @@ struct Pipe {
 Status MakePipe(Pipe& p) {
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) {
-    return InternalError(std::string("pipe: ") + std::strerror(errno));
+    return InternalError("pipe: " + ErrnoText(errno));
   }
   p.read = fds[0];
   p.write = fds[1];
@@ -74,8 +75,7 @@ StatusOr<ProcessResult> RunProcess(const std::vector<std::string>& argv,
   int rc = ::posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), envp);
   posix_spawn_file_actions_destroy(&actions);
   if (rc != 0) {
-    return UnavailableError("cannot start " + argv[0] + ": " +
-                            std::strerror(rc));
+    return UnavailableError("cannot start " + argv[0] + ": " + ErrnoText(rc));
   }
   in.CloseRead();
   out.CloseWrite();

@@ -107,6 +107,9 @@ class [[nodiscard]] StatusOr {
   StatusOr(Status&& status) : data_(std::move(status)) { CheckNotOk(); }
   StatusOr(const T& value) : data_(value) {}
   StatusOr(T&& value) : data_(std::move(value)) {}
+  // Converts values of other types (a string literal for a std::string).
+  // The constraint keeps it from hiding the copy and move constructors.
+  // NOLINTBEGIN(bugprone-forwarding-reference-overload)
   template <typename U>
   requires(std::is_constructible_v<T, U&&> &&
            !std::is_same_v<std::remove_cvref_t<U>, T> &&
@@ -114,6 +117,7 @@ class [[nodiscard]] StatusOr {
            !std::is_same_v<std::remove_cvref_t<U>, StatusOr>)
       StatusOr(U&& value)
       : data_(T(std::forward<U>(value))) {}
+  // NOLINTEND(bugprone-forwarding-reference-overload)
 
   bool ok() const { return std::holds_alternative<T>(data_); }
 
@@ -153,7 +157,9 @@ class [[nodiscard]] StatusOr {
   } while (false)
 
 // Evaluates `rexpr` (a StatusOr); on error returns its Status, otherwise
-// moves the value into `lhs` (which may be a declaration: `auto x`).
+// moves the value into `lhs` (which may be a declaration: `auto x`, so it
+// cannot be parenthesized).
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define COFFER_ASSIGN_OR_RETURN(lhs, rexpr) \
   COFFER_ASSIGN_OR_RETURN_IMPL(             \
       COFFER_STATUS_CONCAT(coffer_statusor_, __LINE__), lhs, rexpr)
@@ -161,3 +167,4 @@ class [[nodiscard]] StatusOr {
   auto tmp = (rexpr);                                 \
   if (!tmp.ok()) return tmp.status();                 \
   lhs = std::move(tmp).value()
+// NOLINTEND(bugprone-macro-parentheses)
