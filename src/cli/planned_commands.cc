@@ -1,0 +1,48 @@
+#include <iostream>
+#include <string>
+
+#include "cli/commands.h"
+
+namespace coffer::cli {
+namespace {
+
+struct Planned {
+  const char* name;
+  const char* description;
+};
+
+// The command groups of DESIGN.md whose parts are still being built.
+constexpr Planned kPlanned[] = {
+    {"cas",
+     "The CAS: serve the policy and secrets service; attest a CAS "
+     "(not built yet)"},
+    {"las",
+     "The LAS: serve the local attestation service; print platform "
+     "IDs (not built yet)"},
+    {"run",
+     "Run a program under the runtime with its configuration from "
+     "the CAS (not built yet)"},
+    {"measure", "Print the measurement of a program (not built yet)"},
+    {"quote", "Verify SGX/TDX DCAP and simulation quotes (not built yet)"},
+    {"proxy",
+     "MySQL-protocol proxy with TLS, masking and routing (not built "
+     "yet)"},
+};
+
+}  // namespace
+
+void AddPlannedCommands(CLI::App& app, ExitCode& exit_code) {
+  for (const Planned& planned : kPlanned) {
+    CLI::App* group = app.add_subcommand(planned.name, planned.description);
+    group->allow_extras();
+    std::string name = planned.name;
+    group->callback([&exit_code, name] {
+      std::cerr << "coffer " << name
+                << ": this command group is not available in this build yet; "
+                   "see README.md for what works today.\n";
+      exit_code.value = kExitBadInput;
+    });
+  }
+}
+
+}  // namespace coffer::cli
