@@ -9,8 +9,8 @@
 #include <utility>
 
 #include "crypto/asn1_time.h"
-#include "crypto/der_decode.h"
 #include "crypto/certificate_issuer.h"
+#include "crypto/der_decode.h"
 #include "crypto/memory_bio.h"
 #include "crypto/openssl_errors.h"
 #include "crypto/x509_name.h"

@@ -37,8 +37,8 @@ StatusOr<Handle> DecodeWholeDer(std::span<const uint8_t> der,
   }
   if (cursor != der.data() + der.size()) {
     return InvalidArgumentError(
-        "malformed " + std::string(what) + " DER: " +
-        std::to_string(der.data() + der.size() - cursor) +
+        "malformed " + std::string(what) +
+        " DER: " + std::to_string(der.data() + der.size() - cursor) +
         " trailing bytes after the " + std::string(what));
   }
   return handle;

@@ -84,7 +84,6 @@ Status CheckHasPemBlock(std::string_view pem, std::string_view what) {
   return OkStatus();
 }
 
-
 }  // namespace
 
 StatusOr<KeyType> ParseKeyType(std::string_view name) {

@@ -141,8 +141,9 @@ TEST(PrivateKeyTest, TrailingDerBytesAreRejected) {
   padded.push_back(0);
   const Status status = PrivateKey::FromDer(padded).status();
   EXPECT_EQ(status.code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(status.message(),
-            "malformed private key DER: 1 trailing bytes after the private key");
+  EXPECT_EQ(
+      status.message(),
+      "malformed private key DER: 1 trailing bytes after the private key");
 }
 
 TEST(PrivateKeyTest, GarbageDerIsInvalidArgument) {

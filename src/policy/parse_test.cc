@@ -1,12 +1,12 @@
 // The session language: whole files, and one test per rule.
 #include "policy/parse.h"
 
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
 #include <cctype>
 #include <ostream>
 #include <string>
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
 
 #include "common/encoding.h"
 #include "policy/test_util.h"
@@ -267,7 +267,9 @@ struct RuleCase {
 };
 
 // gtest prints a parameter with this; the rule names the case.
-void PrintTo(const RuleCase& rule_case, std::ostream* out) { *out << rule_case.rule; }
+void PrintTo(const RuleCase& rule_case, std::ostream* out) {
+  *out << rule_case.rule;
+}
 
 class RuleTest : public ::testing::TestWithParam<RuleCase> {};
 
