@@ -9,6 +9,7 @@ packages=(
   clang clang-format clang-tidy libclang-rt-14-dev
   libssl-dev libyaml-dev nlohmann-json3-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  libboost1.74-dev libsqlite3-dev jq
 )
 
 missing=()
