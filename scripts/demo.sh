@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# `make demo`: the main job on one machine. Until the CAS, the LAS and the
-# runtime exist, it shows what works today (checking the MariaDB sessions)
+# `make demo`: the main job on one machine. Until the CAS and the runtime
+# exist, it shows what works today (checking the MariaDB sessions)
 # and says plainly what the full demo will do, then exits non-zero.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -38,7 +38,8 @@ certificate from another CA refused, root refused, a MariaDB started on
 another platform given no secrets, the stolen data directory unreadable
 without the CAS, and no personal data in clear text in any file written.
 
-That needs the LAS, the CAS and the runtime, which are not built yet, so
+That needs the CAS and the runtime, which are not built yet (the LAS and
+quote verification are: see README.md), so
 `make demo` stops here with a non-zero exit code.
 TEXT
 exit 1

@@ -20,7 +20,11 @@ struct ExitCode {
 };
 
 void AddSessionCommands(CLI::App& app, ExitCode& exit_code);
+void AddQuoteCommands(CLI::App& app, ExitCode& exit_code);
 void AddVersionCommand(CLI::App& app, ExitCode& exit_code);
+// `coffer las serve|platform-id|quote` and `coffer measure`.
+void AddLasCommands(CLI::App& app, ExitCode& exit_code);
+void AddMeasureCommand(CLI::App& app, ExitCode& exit_code);
 // Groups whose parts are not built yet: they exist, explain themselves in
 // --help, and say plainly that they are not available.
 void AddPlannedCommands(CLI::App& app, ExitCode& exit_code);

@@ -17,6 +17,9 @@ int Run(int argc, char** argv) {
   coffer::cli::ExitCode exit_code;
   coffer::cli::AddVersionCommand(app, exit_code);
   coffer::cli::AddSessionCommands(app, exit_code);
+  coffer::cli::AddQuoteCommands(app, exit_code);
+  coffer::cli::AddLasCommands(app, exit_code);
+  coffer::cli::AddMeasureCommand(app, exit_code);
   coffer::cli::AddPlannedCommands(app, exit_code);
   try {
     app.parse(argc, argv);

@@ -16,14 +16,9 @@ constexpr Planned kPlanned[] = {
     {"cas",
      "The CAS: serve the policy and secrets service; attest a CAS "
      "(not built yet)"},
-    {"las",
-     "The LAS: serve the local attestation service; print platform "
-     "IDs (not built yet)"},
     {"run",
      "Run a program under the runtime with its configuration from "
      "the CAS (not built yet)"},
-    {"measure", "Print the measurement of a program (not built yet)"},
-    {"quote", "Verify SGX/TDX DCAP and simulation quotes (not built yet)"},
     {"proxy",
      "MySQL-protocol proxy with TLS, masking and routing (not built "
      "yet)"},
