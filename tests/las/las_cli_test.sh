@@ -84,6 +84,22 @@ check "quote names the platform on stderr" grep -qF "platform_id $a_id" "$work/q
 check "las quote -o writes the binary quote" \
   test "$(od -An -tx1 -j 112 -N 32 "$work/q.bin" | tr -d ' \n')" = "$self"
 
+# The quote verifies end to end as a simulation quote of platform A.
+"$coffer" quote verify "$work/q.bin" --json >"$work/verify.json" 2>/dev/null
+check "quote verify accepts the LAS's quote" test $? -eq 0
+check "verified type is simulation" \
+  test "$(jq -r .type "$work/verify.json")" = simulation
+check "verified platform_id is platform A" \
+  test "$(jq -r .platform_id "$work/verify.json")" = "$a_id"
+check "verified mrenclave is measure --self" \
+  test "$(jq -r .mrenclave "$work/verify.json")" = "$self"
+check "verified report data is what was asked" \
+  test "$(jq -r .report_data "$work/verify.json" | cut -c1-2)" = ff
+"$coffer" las quote --las "$work/b/las.sock" --report-data ff -o "$work/qb.bin" 2>/dev/null
+"$coffer" quote verify "$work/qb.bin" --json >"$work/verify_b.json" 2>/dev/null
+check "a quote from LAS B names platform B" \
+  test "$(jq -r .platform_id "$work/verify_b.json")" = "$b_id"
+
 "$coffer" las quote --las "$work/a/las.sock" --report-data xyz >/dev/null 2>&1
 check "bad report data exits 2" test $? -eq 2
 "$coffer" las quote --las "$work/a/las.sock" --report-data "$(printf 'aa%.0s' {1..65})" >/dev/null 2>&1
