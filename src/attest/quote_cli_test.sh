@@ -6,26 +6,7 @@ coffer=$1
 data=src/attest/testdata/dcap
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-passed=0
-failed=0
-
-# expect NAME WANT_EXIT PATTERN_IN_OUTPUT -- COMMAND...
-expect() {
-  local name=$1 want=$2 pattern=$3
-  shift 4
-  "$@" >"$work/out" 2>"$work/err"
-  local got=$?
-  if [[ $got -ne $want ]]; then
-    echo "FAIL $name: exit $got, want $want"; cat "$work/out" "$work/err"
-    failed=$((failed + 1)); return
-  fi
-  if ! grep -qF -- "$pattern" "$work/out" "$work/err"; then
-    echo "FAIL $name: output lacks: $pattern"; cat "$work/out" "$work/err"
-    failed=$((failed + 1)); return
-  fi
-  echo "ok   $name"
-  passed=$((passed + 1))
-}
+source "$(dirname "${BASH_SOURCE[0]}")/../../tests/lib/expect.sh"
 
 now=(--now 2025-07-01T00:00:00Z)
 expect "sgx quote with collateral" 0 \
@@ -69,5 +50,4 @@ expect "malformed collateral" 2 \
 expect "bad --root" 2 "--root $data/sgx_quote:" -- \
   "$coffer" quote verify "$data/sgx_quote" --root "$data/sgx_quote"
 
-echo "$passed passed, $failed failed"
-[[ $failed -eq 0 ]]
+expect_summary

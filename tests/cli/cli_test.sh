@@ -5,26 +5,7 @@ set -uo pipefail
 coffer=$1
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-passed=0
-failed=0
-
-# expect NAME WANT_EXIT PATTERN_IN_OUTPUT -- COMMAND...
-expect() {
-  local name=$1 want=$2 pattern=$3
-  shift 4
-  "$@" >"$work/out" 2>"$work/err"
-  local got=$?
-  if [[ $got -ne $want ]]; then
-    echo "FAIL $name: exit $got, want $want"; cat "$work/out" "$work/err"
-    failed=$((failed + 1)); return
-  fi
-  if ! grep -qF -- "$pattern" "$work/out" "$work/err"; then
-    echo "FAIL $name: output lacks: $pattern"; cat "$work/out" "$work/err"
-    failed=$((failed + 1)); return
-  fi
-  echo "ok   $name"
-  passed=$((passed + 1))
-}
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/expect.sh"
 
 mr=$(printf 'a%.0s' {1..64})
 vars=(-e DBSESSION=db-1 -e DBCLIENT=client-1 -e MARIADB_MRENCLAVE=$mr
@@ -80,5 +61,4 @@ head -c 2000000 /dev/zero | tr '\0' 'a' >"$work/huge.yml"
 expect "oversized file" 2 "larger than 1048576 bytes" -- \
   "$coffer" session check "$work/huge.yml"
 
-echo "$passed passed, $failed failed"
-[[ $failed -eq 0 ]]
+expect_summary
