@@ -39,11 +39,13 @@ StatusOr<crypto::Crl> ParseCrl(const Bytes& der, std::string_view part) {
 Status VerifySignedJson(std::string_view part, std::string_view issuer_chain,
                         std::string_view json, const Bytes& signature,
                         const crypto::Certificate& root, TimePoint now,
-                        std::span<const crypto::Crl> crls) {
+                        std::span<const crypto::Crl> crls,
+                        ValidityWindow& window) {
   const std::string chain_name = std::string(part) + " issuer chain";
   COFFER_ASSIGN_OR_RETURN(std::vector<crypto::Certificate> chain,
                           ParseChainToRoot(issuer_chain, root, chain_name));
   COFFER_RETURN_IF_ERROR(VerifyChainToRoot(chain, root, now, crls, chain_name));
+  window.NarrowToCertificates(chain);
   COFFER_RETURN_IF_ERROR(
       ExpectCommonName(chain.front(), "SGX TCB Signing", chain_name + " leaf"));
   COFFER_ASSIGN_OR_RETURN(crypto::PublicKey key, chain.front().public_key());
@@ -59,7 +61,7 @@ Status VerifySignedJson(std::string_view part, std::string_view issuer_chain,
 }  // namespace
 
 StatusOr<std::vector<crypto::Crl>> CheckCollateralDates(
-    const Collateral& collateral, TimePoint now) {
+    const Collateral& collateral, TimePoint now, ValidityWindow& window) {
   COFFER_RETURN_IF_ERROR(
       CheckWindow("tcb_info", "issueDate", collateral.tcb_info.issue_date,
                   "nextUpdate", collateral.tcb_info.next_update, now));
@@ -77,6 +79,12 @@ StatusOr<std::vector<crypto::Crl>> CheckCollateralDates(
   COFFER_RETURN_IF_ERROR(CheckWindow("pck_crl", "thisUpdate",
                                      pck_crl.this_update(), "nextUpdate",
                                      pck_crl.next_update(), now));
+  window.Narrow(collateral.tcb_info.issue_date,
+                collateral.tcb_info.next_update);
+  window.Narrow(collateral.qe_identity.issue_date,
+                collateral.qe_identity.next_update);
+  window.Narrow(root_crl.this_update(), root_crl.next_update());
+  window.Narrow(pck_crl.this_update(), pck_crl.next_update());
   crls.push_back(std::move(root_crl));
   crls.push_back(std::move(pck_crl));
   return crls;
@@ -85,14 +93,15 @@ StatusOr<std::vector<crypto::Crl>> CheckCollateralDates(
 Status VerifyCollateralSignatures(const Collateral& collateral,
                                   const crypto::Certificate& root,
                                   TimePoint now,
-                                  std::span<const crypto::Crl> crls) {
+                                  std::span<const crypto::Crl> crls,
+                                  ValidityWindow& window) {
   COFFER_RETURN_IF_ERROR(VerifySignedJson(
       "tcb_info", collateral.tcb_info_issuer_chain, collateral.tcb_info_json,
-      collateral.tcb_info_signature, root, now, crls));
-  COFFER_RETURN_IF_ERROR(
-      VerifySignedJson("qe_identity", collateral.qe_identity_issuer_chain,
-                       collateral.qe_identity_json,
-                       collateral.qe_identity_signature, root, now, crls));
+      collateral.tcb_info_signature, root, now, crls, window));
+  COFFER_RETURN_IF_ERROR(VerifySignedJson(
+      "qe_identity", collateral.qe_identity_issuer_chain,
+      collateral.qe_identity_json, collateral.qe_identity_signature, root, now,
+      crls, window));
   // The PCK CRL's issuer: the CA that signed the PCK certificate. OpenSSL
   // checks the CRL's signature against that CA when it verifies the PCK
   // chain; this checks the chain Intel ships with the CRL, as QVL does.
@@ -101,6 +110,7 @@ Status VerifyCollateralSignatures(const Collateral& collateral,
       std::vector<crypto::Certificate> chain,
       ParseChainToRoot(collateral.pck_crl_issuer_chain, root, chain_name));
   COFFER_RETURN_IF_ERROR(VerifyChainToRoot(chain, root, now, crls, chain_name));
+  window.NarrowToCertificates(chain);
   if (crls.size() == 2 && crls[1].issuer() != chain.front().subject()) {
     return UnauthenticatedError("pck_crl is issued by \"" + crls[1].issuer() +
                                 "\", not by its issuer chain's \"" +

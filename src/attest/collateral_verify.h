@@ -16,6 +16,7 @@
 
 #include "attest/collateral.h"
 #include "attest/timestamp.h"
+#include "attest/validity_window.h"
 #include "common/status.h"
 #include "crypto/certificate.h"
 #include "crypto/crl.h"
@@ -27,15 +28,17 @@ namespace coffer::attest::internal {
 //   collateral expired: tcb_info nextUpdate 2025-07-19T10:56:11Z is before
 //   now 2026-11-29T00:00:00Z
 // or "collateral not yet valid: ... issueDate ... is after now ...";
-// kInvalidArgument for a malformed CRL.
+// kInvalidArgument for a malformed CRL. Narrows `window` to the dates.
 StatusOr<std::vector<crypto::Crl>> CheckCollateralDates(
-    const Collateral& collateral, TimePoint now);
+    const Collateral& collateral, TimePoint now, ValidityWindow& window);
 
 // kUnauthenticated naming the part whose chain or signature fails. `crls`
-// is CheckCollateralDates's result.
+// is CheckCollateralDates's result. Narrows `window` to the validity of
+// the certificates the signatures chain through.
 Status VerifyCollateralSignatures(const Collateral& collateral,
                                   const crypto::Certificate& root,
                                   TimePoint now,
-                                  std::span<const crypto::Crl> crls);
+                                  std::span<const crypto::Crl> crls,
+                                  ValidityWindow& window);
 
 }  // namespace coffer::attest::internal

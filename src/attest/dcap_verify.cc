@@ -9,12 +9,13 @@
 #include "attest/chain_to_root.h"
 #include "attest/collateral_verify.h"
 #include "attest/pck_extension.h"
+#include "attest/platform_evidence.h"
 #include "attest/quote.h"
 #include "attest/tcb_evaluation.h"
 #include "crypto/ecdsa_raw.h"
 #include "crypto/hash.h"
 
-namespace coffer::attest {
+namespace coffer::attest::internal {
 namespace {
 
 using crypto::Certificate;
@@ -91,6 +92,103 @@ Status VerifySignatures(const Quote& quote, const crypto::PublicKey& qe_signer,
   return OkStatus();
 }
 
+Status CheckPlatformCertificate(const Certificate& platform, TimePoint now) {
+  const std::string name =
+      "simulation platform certificate \"" + platform.subject() + "\"";
+  if (platform.subject() != platform.issuer()) {
+    return UnauthenticatedError(name + " is not self-signed");
+  }
+  EVP_PKEY* key = X509_get0_pubkey(platform.native());
+  if (key == nullptr || X509_verify(platform.native(), key) != 1) {
+    return UnauthenticatedError(name + ": its self-signature does not verify");
+  }
+  if (now < platform.not_before() || now > platform.not_after()) {
+    return UnauthenticatedError(name + " is valid from " +
+                                FormatRfc3339(platform.not_before()) + " to " +
+                                FormatRfc3339(platform.not_after()) +
+                                ", not at " + FormatRfc3339(now));
+  }
+  return OkStatus();
+}
+
+StatusOr<PlatformEvidence> VerifySimulationPlatform(const Quote& quote,
+                                                    TimePoint now) {
+  if (quote.header.version != kQuoteVersionSgx) {
+    return InvalidArgumentError(
+        "a simulation quote must have version 3 (the SGX layout), not " +
+        std::to_string(quote.header.version));
+  }
+  COFFER_ASSIGN_OR_RETURN(std::vector<Certificate> certificates,
+                          CertificationCertificates(quote));
+  if (certificates.size() != 1) {
+    return UnauthenticatedError(
+        "a simulation quote must carry exactly one platform certificate, "
+        "not " +
+        std::to_string(certificates.size()));
+  }
+  const Certificate& platform = certificates.front();
+  COFFER_RETURN_IF_ERROR(CheckPlatformCertificate(platform, now));
+  StatusOr<crypto::PublicKey> key = platform.public_key();
+  if (!key.ok() || key->type() != crypto::KeyType::kP256) {
+    return UnauthenticatedError(
+        "simulation platform certificate must have a P-256 key");
+  }
+  std::string platform_id = HexEncode(crypto::Sha256(key->ToDer()));
+  PlatformEvidence evidence{.type = QuoteType::kSimulation,
+                            .qe_signer = *std::move(key),
+                            .qe_signer_name = "platform",
+                            .pck_extension = std::nullopt,
+                            .platform_id = std::move(platform_id),
+                            .window = {}};
+  evidence.window.NarrowToCertificates(certificates);
+  return evidence;
+}
+
+StatusOr<PlatformEvidence> VerifyHardwarePlatform(const Quote& quote,
+                                                  const Collateral* collateral,
+                                                  TimePoint now,
+                                                  const Certificate& root) {
+  if (quote.header.qe_vendor_id != kIntelQeVendorId) {
+    return InvalidArgumentError("unsupported QE vendor ID " +
+                                HexEncode(quote.header.qe_vendor_id) +
+                                ": neither Intel's nor Coffer's simulation");
+  }
+  ValidityWindow window;
+  std::vector<crypto::Crl> crls;
+  if (collateral != nullptr) {
+    COFFER_ASSIGN_OR_RETURN(crls,
+                            CheckCollateralDates(*collateral, now, window));
+  }
+  const std::string chain_name = "PCK certificate chain";
+  COFFER_ASSIGN_OR_RETURN(std::vector<Certificate> chain,
+                          CertificationCertificates(quote));
+  COFFER_RETURN_IF_ERROR(CheckEndsAtRoot(chain, root, chain_name));
+  const Certificate& pck = chain.front();
+  COFFER_RETURN_IF_ERROR(
+      ExpectCommonName(pck, "SGX PCK Certificate", "PCK certificate"));
+  if (collateral != nullptr && crls.back().issuer() != pck.issuer()) {
+    return FailedPreconditionError(
+        "collateral's pck_crl is issued by \"" + crls.back().issuer() +
+        "\", but the PCK certificate by \"" + pck.issuer() +
+        "\": the collateral belongs to another platform");
+  }
+  COFFER_RETURN_IF_ERROR(VerifyChainToRoot(chain, root, now, crls, chain_name));
+  window.NarrowToCertificates(chain);
+  COFFER_ASSIGN_OR_RETURN(PckExtension extension, ParsePckExtension(pck));
+  if (collateral != nullptr) {
+    COFFER_RETURN_IF_ERROR(
+        VerifyCollateralSignatures(*collateral, root, now, crls, window));
+  }
+  COFFER_ASSIGN_OR_RETURN(crypto::PublicKey pck_key, pck.public_key());
+  return PlatformEvidence{
+      .type = quote.is_tdx() ? QuoteType::kTdx : QuoteType::kSgx,
+      .qe_signer = std::move(pck_key),
+      .qe_signer_name = "PCK certificate",
+      .pck_extension = extension,
+      .platform_id = {},
+      .window = window};
+}
+
 VerifiedQuote BaseResult(const Quote& quote, QuoteType type) {
   VerifiedQuote result;
   result.type = type;
@@ -113,109 +211,47 @@ VerifiedQuote BaseResult(const Quote& quote, QuoteType type) {
   return result;
 }
 
-Status CheckPlatformCertificate(const Certificate& platform, TimePoint now) {
-  const std::string name =
-      "simulation platform certificate \"" + platform.subject() + "\"";
-  if (platform.subject() != platform.issuer()) {
-    return UnauthenticatedError(name + " is not self-signed");
-  }
-  EVP_PKEY* key = X509_get0_pubkey(platform.native());
-  if (key == nullptr || X509_verify(platform.native(), key) != 1) {
-    return UnauthenticatedError(name + ": its self-signature does not verify");
-  }
-  if (now < platform.not_before() || now > platform.not_after()) {
-    return UnauthenticatedError(name + " is valid from " +
-                                FormatRfc3339(platform.not_before()) + " to " +
-                                FormatRfc3339(platform.not_after()) +
-                                ", not at " + FormatRfc3339(now));
-  }
-  return OkStatus();
+}  // namespace
+
+StatusOr<PlatformEvidence> VerifyPlatform(const Quote& quote,
+                                          const Collateral* collateral,
+                                          TimePoint now,
+                                          const Certificate& root) {
+  if (quote.is_simulation()) return VerifySimulationPlatform(quote, now);
+  return VerifyHardwarePlatform(quote, collateral, now, root);
 }
 
-StatusOr<VerifiedQuote> VerifySimulationQuote(const Quote& quote,
-                                              TimePoint now) {
-  if (quote.header.version != kQuoteVersionSgx) {
-    return InvalidArgumentError(
-        "a simulation quote must have version 3 (the SGX layout), not " +
-        std::to_string(quote.header.version));
-  }
-  COFFER_ASSIGN_OR_RETURN(std::vector<Certificate> certificates,
-                          CertificationCertificates(quote));
-  if (certificates.size() != 1) {
-    return UnauthenticatedError(
-        "a simulation quote must carry exactly one platform certificate, "
-        "not " +
-        std::to_string(certificates.size()));
-  }
-  const Certificate& platform = certificates.front();
-  COFFER_RETURN_IF_ERROR(CheckPlatformCertificate(platform, now));
-  StatusOr<crypto::PublicKey> key = platform.public_key();
-  if (!key.ok() || key->type() != crypto::KeyType::kP256) {
-    return UnauthenticatedError(
-        "simulation platform certificate must have a P-256 key");
-  }
-  COFFER_RETURN_IF_ERROR(VerifySignatures(quote, *key, "platform"));
-  VerifiedQuote result = BaseResult(quote, QuoteType::kSimulation);
-  result.platform_id = HexEncode(crypto::Sha256(key->ToDer()));
-  return result;
-}
-
-StatusOr<VerifiedQuote> VerifyHardwareQuote(const Quote& quote,
-                                            const Collateral* collateral,
-                                            TimePoint now,
-                                            const Certificate& root) {
-  if (quote.header.qe_vendor_id != kIntelQeVendorId) {
-    return InvalidArgumentError("unsupported QE vendor ID " +
-                                HexEncode(quote.header.qe_vendor_id) +
-                                ": neither Intel's nor Coffer's simulation");
-  }
-  std::vector<crypto::Crl> crls;
-  if (collateral != nullptr) {
-    COFFER_ASSIGN_OR_RETURN(crls,
-                            internal::CheckCollateralDates(*collateral, now));
-  }
-  const std::string chain_name = "PCK certificate chain";
-  COFFER_ASSIGN_OR_RETURN(std::vector<Certificate> chain,
-                          CertificationCertificates(quote));
-  COFFER_RETURN_IF_ERROR(internal::CheckEndsAtRoot(chain, root, chain_name));
-  const Certificate& pck = chain.front();
-  COFFER_RETURN_IF_ERROR(internal::ExpectCommonName(pck, "SGX PCK Certificate",
-                                                    "PCK certificate"));
-  if (collateral != nullptr && crls.back().issuer() != pck.issuer()) {
-    return FailedPreconditionError(
-        "collateral's pck_crl is issued by \"" + crls.back().issuer() +
-        "\", but the PCK certificate by \"" + pck.issuer() +
-        "\": the collateral belongs to another platform");
-  }
+StatusOr<VerifiedQuote> FinishVerification(const Quote& quote,
+                                           const PlatformEvidence& platform,
+                                           const Collateral* collateral) {
   COFFER_RETURN_IF_ERROR(
-      internal::VerifyChainToRoot(chain, root, now, crls, chain_name));
-  COFFER_ASSIGN_OR_RETURN(crypto::PublicKey pck_key, pck.public_key());
-  COFFER_RETURN_IF_ERROR(VerifySignatures(quote, pck_key, "PCK certificate"));
-
-  VerifiedQuote result =
-      BaseResult(quote, quote.is_tdx() ? QuoteType::kTdx : QuoteType::kSgx);
-  COFFER_ASSIGN_OR_RETURN(PckExtension extension, ParsePckExtension(pck));
-  result.fmspc = extension.fmspc;
+      VerifySignatures(quote, platform.qe_signer, platform.qe_signer_name));
+  VerifiedQuote result = BaseResult(quote, platform.type);
+  result.platform_id = platform.platform_id;
+  if (!platform.pck_extension.has_value()) return result;
+  result.fmspc = platform.pck_extension->fmspc;
   if (collateral == nullptr) return result;
-
-  COFFER_RETURN_IF_ERROR(
-      internal::VerifyCollateralSignatures(*collateral, root, now, crls));
-  COFFER_ASSIGN_OR_RETURN(internal::TcbEvaluation evaluation,
-                          internal::EvaluateTcb(quote, extension, *collateral));
+  COFFER_ASSIGN_OR_RETURN(
+      TcbEvaluation evaluation,
+      EvaluateTcb(quote, *platform.pck_extension, *collateral));
   result.tcb_status = evaluation.status;
   result.advisory_ids = std::move(evaluation.advisory_ids);
   return result;
 }
 
-}  // namespace
+}  // namespace coffer::attest::internal
+
+namespace coffer::attest {
 
 StatusOr<VerifiedQuote> VerifyQuote(std::span<const uint8_t> quote_bytes,
                                     const Collateral* collateral,
                                     std::chrono::system_clock::time_point now,
                                     const crypto::Certificate& trusted_root) {
   COFFER_ASSIGN_OR_RETURN(Quote quote, ParseQuote(quote_bytes));
-  if (quote.is_simulation()) return VerifySimulationQuote(quote, now);
-  return VerifyHardwareQuote(quote, collateral, now, trusted_root);
+  COFFER_ASSIGN_OR_RETURN(
+      internal::PlatformEvidence platform,
+      internal::VerifyPlatform(quote, collateral, now, trusted_root));
+  return internal::FinishVerification(quote, platform, collateral);
 }
 
 }  // namespace coffer::attest
