@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "cli/commands.h"
+#include "cli/stop_signals.h"
 #include "common/encoding.h"
 #include "common/files.h"
 #include "common/log.h"
@@ -50,26 +51,14 @@ int Fail(std::string_view command, const Status& status, int code) {
   return code;
 }
 
-// Runs `server` until SIGTERM or SIGINT. The signals are blocked in every
-// thread (the mask is set before any is started) and taken by one thread
-// with sigtimedwait, which can then call Shutdown like any other code. The
-// timeout lets that thread notice when Serve stopped by itself.
+// Runs `server` until SIGTERM or SIGINT.
 Status ServeUntilSignalled(las::Server& server) {
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  const sigset_t signals = BlockStopSignals();
   std::atomic<bool> served{false};
-  std::thread waiter([&server, &served, signals] {
-    const timespec tick{0, 200'000'000};
-    while (!served) {
-      const int signal = sigtimedwait(&signals, nullptr, &tick);
-      if (signal <= 0) continue;
-      Log(LogLevel::kInfo, "stopping", {{"signal", signal}});
-      server.Shutdown();
-      return;
-    }
+  std::thread waiter([&server, &served, &signals] {
+    WaitForStopSignal(
+        signals, [&served] { return served.load(); },
+        [&server] { server.Shutdown(); });
   });
   Status status = server.Serve();
   served = true;

@@ -247,6 +247,17 @@ StatusOr<Certificate> MakeSelfSignedCa(const PrivateKey& key,
   return Build(nullptr, key, key.public_key(), spec);
 }
 
+StatusOr<Certificate> MakeSelfSignedLeaf(const PrivateKey& key,
+                                         const CertificateSpec& spec) {
+  if (spec.usage == Usage::kCa) {
+    return InvalidArgumentError("self-signed leaf certificate \"" +
+                                spec.common_name +
+                                "\" cannot have usage kCa; use "
+                                "MakeSelfSignedCa");
+  }
+  return Build(nullptr, key, key.public_key(), spec);
+}
+
 StatusOr<Certificate> IssueCertificate(const Certificate& issuer,
                                        const PrivateKey& issuer_key,
                                        const PublicKey& subject_key,

@@ -1,4 +1,5 @@
-// Issuing X.509 v3 certificates: self-signed CAs, intermediates, leaves.
+// Issuing X.509 v3 certificates: self-signed CAs, intermediates, leaves,
+// and self-signed leaves.
 //
 // Every certificate gets a random 126-bit positive serial, subject and
 // authority key identifiers, a critical basicConstraints and a critical
@@ -54,6 +55,14 @@ struct CertificateSpec {
 // A self-signed root CA for `key`; `spec.usage` must be kCa.
 StatusOr<Certificate> MakeSelfSignedCa(const PrivateKey& key,
                                        const CertificateSpec& spec);
+
+// A self-signed leaf (CA:FALSE) for `key`, for a TLS peer that is trusted
+// by pinning its own certificate; `spec.usage` must not be kCa. OpenSSL
+// accepts such a certificate as its own trust anchor (`openssl verify
+// -CAfile leaf.pem leaf.pem`), and RFC 5280 forbids keyCertSign without
+// CA:TRUE, so its keyUsage is that of any leaf.
+StatusOr<Certificate> MakeSelfSignedLeaf(const PrivateKey& key,
+                                         const CertificateSpec& spec);
 
 // A certificate for `subject_key` signed by `issuer_key`, which must be the
 // key of `issuer`, a CA certificate. An issuer with pathLenConstraint 0
