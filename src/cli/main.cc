@@ -16,6 +16,8 @@ int Run(int argc, char** argv) {
   app.set_help_all_flag("--help-all", "Print help for every command");
   coffer::cli::ExitCode exit_code;
   coffer::cli::AddVersionCommand(app, exit_code);
+  CLI::App* cas = coffer::cli::AddCasCommands(app, exit_code);
+  coffer::cli::AddCasServerCommands(*cas, exit_code);
   coffer::cli::AddSessionCommands(app, exit_code);
   coffer::cli::AddQuoteCommands(app, exit_code);
   coffer::cli::AddLasCommands(app, exit_code);

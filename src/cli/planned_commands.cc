@@ -13,9 +13,6 @@ struct Planned {
 
 // The command groups of DESIGN.md whose parts are still being built.
 constexpr Planned kPlanned[] = {
-    {"cas",
-     "The CAS: serve the policy and secrets service; attest a CAS "
-     "(not built yet)"},
     {"run",
      "Run a program under the runtime with its configuration from "
      "the CAS (not built yet)"},

@@ -1,0 +1,263 @@
+#include "cas/api.h"
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "cas/secret_format.h"
+#include "net/http_message.h"
+
+namespace coffer::cas {
+namespace {
+
+using Json = nlohmann::json;
+
+StatusOr<Json> ParseBody(const net::Request& request) {
+  Json body = Json::parse(request.body, nullptr, false);
+  if (body.is_discarded()) {
+    return InvalidArgumentError("request body is not valid JSON");
+  }
+  if (!body.is_object()) {
+    return InvalidArgumentError("request body must be a JSON object");
+  }
+  return body;
+}
+
+StatusOr<std::string> StringField(const Json& body, const char* name) {
+  auto found = body.find(name);
+  if (found == body.end() || !found->is_string()) {
+    return InvalidArgumentError(std::string("request body: \"") + name +
+                                "\" must be a string");
+  }
+  return found->get<std::string>();
+}
+
+StatusOr<std::optional<std::string>> OptionalStringField(const Json& body,
+                                                         const char* name) {
+  auto found = body.find(name);
+  if (found == body.end() || found->is_null()) return std::nullopt;
+  if (!found->is_string()) {
+    return InvalidArgumentError(std::string("request body: \"") + name +
+                                "\" must be a string");
+  }
+  return found->get<std::string>();
+}
+
+// name comes from the path for updates, from the body for creates.
+StatusOr<SessionSubmission> ParseSubmission(const Json& body,
+                                            std::string name) {
+  SessionSubmission submission;
+  submission.name = std::move(name);
+  COFFER_ASSIGN_OR_RETURN(submission.text, StringField(body, "session"));
+  COFFER_ASSIGN_OR_RETURN(std::optional<std::string> file,
+                          OptionalStringField(body, "file"));
+  submission.file = file.value_or("session.yml");
+  COFFER_ASSIGN_OR_RETURN(submission.predecessor,
+                          OptionalStringField(body, "predecessor"));
+  auto variables = body.find("variables");
+  if (variables != body.end() && !variables->is_null()) {
+    if (!variables->is_object()) {
+      return InvalidArgumentError(
+          "request body: \"variables\" must be an object of strings");
+    }
+    for (const auto& [variable, value] : variables->items()) {
+      if (!value.is_string()) {
+        return InvalidArgumentError("request body: variable \"" + variable +
+                                    "\" must be a string");
+      }
+      submission.variables[variable] = value.get<std::string>();
+    }
+  }
+  return submission;
+}
+
+// Policy problems travel as a list as well as in the message.
+net::Response Error(const Status& status) {
+  const std::string& message = status.message();
+  const size_t newline = message.find('\n');
+  if (status.code() != StatusCode::kInvalidArgument ||
+      newline == std::string::npos) {
+    return net::ErrorResponse(status);
+  }
+  Json problems = Json::array();
+  size_t start = newline + 1;
+  while (start < message.size()) {
+    size_t end = message.find('\n', start);
+    if (end == std::string::npos) end = message.size();
+    problems.push_back(message.substr(start, end - start));
+    start = end + 1;
+  }
+  return net::JsonResponse(Json{{"error", "invalid_argument"},
+                                {"message", message.substr(0, newline)},
+                                {"problems", problems}}
+                               .dump(),
+                           400);
+}
+
+template <typename Body>
+net::Handler Handle(Body body) {
+  return [body = std::move(body)](
+             const net::Request& request) -> StatusOr<net::Response> {
+    StatusOr<net::Response> response = body(request);
+    if (!response.ok()) return Error(response.status());
+    return response;
+  };
+}
+
+StatusOr<net::Response> PublicValue(Sessions& sessions,
+                                    const net::Request& request) {
+  const std::optional<SessionPath> path =
+      SplitSessionPath(request.path_remainder);
+  if (!path.has_value()) {
+    return NotFoundError("expected /v1/public/SESSION/SECRET");
+  }
+  StatusOr<std::shared_ptr<const LoadedSession>> loaded =
+      sessions.Load(path->session);
+  if (!loaded.ok()) {
+    if (loaded.status().code() != StatusCode::kNotFound) return loaded.status();
+    // Alike for a missing session and a missing secret.
+    return NotFoundError("session \"" + path->session +
+                         "\" has no public secret \"" + path->name + "\"");
+  }
+  COFFER_ASSIGN_OR_RETURN(
+      std::string certificate,
+      PublicCertificate((*loaded)->session, (*loaded)->secrets, path->name));
+  return net::JsonResponse(Json{
+      {"session", path->session},
+      {"name", path->name},
+      {"certificate",
+       certificate}}.dump());
+}
+
+StatusOr<net::Response> ProvisionHandler(Provisioner& provisioner,
+                                         const net::Request& request) {
+  COFFER_ASSIGN_OR_RETURN(Json body, ParseBody(request));
+  ProvisionRequest provision;
+  COFFER_ASSIGN_OR_RETURN(provision.config_id, StringField(body, "config_id"));
+  COFFER_ASSIGN_OR_RETURN(std::string quote_hex, StringField(body, "quote"));
+  StatusOr<Bytes> quote = HexDecode(quote_hex);
+  if (!quote.ok()) {
+    return InvalidArgumentError("request body: \"quote\" must be hex: " +
+                                quote.status().message());
+  }
+  provision.quote = *std::move(quote);
+  provision.peer_identity = request.peer.spki_sha256_hex;
+  COFFER_ASSIGN_OR_RETURN(Configuration configuration,
+                          provisioner.Provision(provision));
+  Json environment = Json::array();
+  for (const auto& [name, value] : configuration.environment) {
+    environment.push_back(Json::array({name, value}));
+  }
+  Json files = Json::array();
+  for (const ProvisionedFile& file : configuration.files) {
+    files.push_back(
+        Json{{"path", file.path},
+             {"mode", file.mode},
+             {"content_base64", Base64Encode(file.content.span())}});
+  }
+  return net::JsonResponse(Json{
+      {"command", configuration.command},
+      {"environment", environment},
+      {"pwd", configuration.pwd},
+      {"files", files}}.dump());
+}
+
+}  // namespace
+
+StatusOr<net::Router> MakeApiRouter(Sessions& sessions,
+                                    Provisioner& provisioner,
+                                    const CasIdentity& identity,
+                                    const net::MetricsRegistry& metrics) {
+  net::Router router;
+  const net::RouteOptions json_body{.require_json = true};
+
+  COFFER_RETURN_IF_ERROR(
+      router.Add("GET", "/healthz",
+                 Handle([](const net::Request&) -> StatusOr<net::Response> {
+                   return net::JsonResponse(R"({"status":"ok"})");
+                 })));
+  COFFER_RETURN_IF_ERROR(router.Add(
+      "GET", "/metrics",
+      Handle([&metrics](const net::Request&) -> StatusOr<net::Response> {
+        net::Response response;
+        response.content_type = std::string(net::kPrometheusContentType);
+        response.body = metrics.Render();
+        return response;
+      })));
+  COFFER_RETURN_IF_ERROR(router.Add(
+      "GET", "/v1/evidence",
+      Handle([&identity](const net::Request&) -> StatusOr<net::Response> {
+        return net::JsonResponse(identity.EvidenceJson());
+      })));
+  COFFER_RETURN_IF_ERROR(router.Add(
+      "POST", "/v1/sessions",
+      Handle([&sessions](
+                 const net::Request& request) -> StatusOr<net::Response> {
+        COFFER_ASSIGN_OR_RETURN(Json body, ParseBody(request));
+        COFFER_ASSIGN_OR_RETURN(std::string name, StringField(body, "name"));
+        COFFER_ASSIGN_OR_RETURN(SessionSubmission submission,
+                                ParseSubmission(body, name));
+        if (submission.predecessor.has_value()) {
+          return InvalidArgumentError(
+              "request body: a new session has no \"predecessor\"");
+        }
+        COFFER_ASSIGN_OR_RETURN(
+            std::string hash,
+            sessions.Create(submission, request.peer.spki_sha256_hex));
+        return net::JsonResponse(Json{{"name", name}, {"hash", hash}}.dump(),
+                                 201);
+      }),
+      json_body));
+  COFFER_RETURN_IF_ERROR(router.Add(
+      "GET", "/v1/sessions",
+      Handle([&sessions](
+                 const net::Request& request) -> StatusOr<net::Response> {
+        COFFER_ASSIGN_OR_RETURN(std::vector<std::string> names,
+                                sessions.List(request.peer.spki_sha256_hex));
+        return net::JsonResponse(Json{{"sessions", names}}.dump());
+      })));
+  COFFER_RETURN_IF_ERROR(router.AddPrefix(
+      "GET", "/v1/sessions/",
+      Handle(
+          [&sessions](const net::Request& request) -> StatusOr<net::Response> {
+            COFFER_ASSIGN_OR_RETURN(
+                SessionView view, sessions.Read(request.path_remainder,
+                                                request.peer.spki_sha256_hex));
+            Json variables = Json::object();
+            for (const auto& [name, value] : view.variables)
+              variables[name] = value;
+            return net::JsonResponse(Json{
+                {"name", view.name},
+                {"hash", view.hash},
+                {"session", view.text},
+                {"file", view.file},
+                {"variables", variables}}.dump());
+          })));
+  COFFER_RETURN_IF_ERROR(router.AddPrefix(
+      "PUT", "/v1/sessions/",
+      Handle([&sessions](
+                 const net::Request& request) -> StatusOr<net::Response> {
+        COFFER_ASSIGN_OR_RETURN(Json body, ParseBody(request));
+        COFFER_ASSIGN_OR_RETURN(SessionSubmission submission,
+                                ParseSubmission(body, request.path_remainder));
+        COFFER_ASSIGN_OR_RETURN(
+            std::string hash,
+            sessions.Update(submission, request.peer.spki_sha256_hex));
+        return net::JsonResponse(
+            Json{{"name", submission.name}, {"hash", hash}}.dump());
+      }),
+      json_body));
+  COFFER_RETURN_IF_ERROR(router.AddPrefix(
+      "GET", "/v1/public/", Handle([&sessions](const net::Request& request) {
+        return PublicValue(sessions, request);
+      })));
+  COFFER_RETURN_IF_ERROR(
+      router.Add("POST", "/v1/provision",
+                 Handle([&provisioner](const net::Request& request) {
+                   return ProvisionHandler(provisioner, request);
+                 }),
+                 json_body));
+  return router;
+}
+
+}  // namespace coffer::cas

@@ -1,0 +1,26 @@
+// The CAS's HTTPS API: routes from /work/briefs/cas_api.md (also in
+// docs/architecture.md) onto Sessions, Provisioner and the identity.
+//
+// Every handler reads the caller's identity from the TLS connection
+// (net::Request::peer), parses and checks its JSON body (kInvalidArgument
+// naming the field otherwise) and answers JSON. A session file with
+// problems gets 400 with "problems": one "FILE:L:C: error: ..." per entry.
+// Thread safety: the handlers are called concurrently by the server.
+#pragma once
+
+#include "cas/identity.h"
+#include "cas/provisioning.h"
+#include "cas/sessions.h"
+#include "common/status.h"
+#include "net/metrics.h"
+#include "net/router.h"
+
+namespace coffer::cas {
+
+// Everything borrowed must outlive the router's use.
+StatusOr<net::Router> MakeApiRouter(Sessions& sessions,
+                                    Provisioner& provisioner,
+                                    const CasIdentity& identity,
+                                    const net::MetricsRegistry& metrics);
+
+}  // namespace coffer::cas

@@ -1,0 +1,91 @@
+// Provisioning: a runtime proves what it is and where it runs, and gets
+// its service's configuration with every secret substituted.
+//
+// The runtime connects with a fresh key and presents a quote whose report
+// data begins with the SHA-256 of that key's SubjectPublicKeyInfo (the
+// rest zero), and a config ID "SESSION/SERVICE" (the session name may hold
+// '/', so the service is after the last one). The CAS accepts only if, in
+// this order:
+//  1. the quote verifies (attest::QuoteVerifier; hardware quotes with the
+//     CAS's collateral when it has some);
+//  2. the quote binds the key of this TLS connection (a replayed quote is
+//     useless to anyone else);
+//  3. the session tolerates what the quote says (attest::DecideTolerance:
+//     simulation, debug, TCB status, advisories);
+//  4. the measurement matches one of the service's attestation rules;
+//  5. the platform is one of the service's `platforms` (when listed);
+//  6. every secret the configuration names resolves, imports included
+//     (the exporting session must export it to this one).
+// A refusal is kPermissionDenied with a message that says which check
+// failed and for which session/service, never which secret would have
+// been released; it is counted and written to the audit log.
+// Thread safety: Provision may be called concurrently.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "attest/collateral.h"
+#include "attest/quote_verifier.h"
+#include "cas/audit_log.h"
+#include "cas/sessions.h"
+#include "common/encoding.h"
+#include "common/status.h"
+#include "crypto/secret.h"
+#include "net/metrics.h"
+
+namespace coffer::cas {
+
+struct ProvisionedFile {
+  std::string path;
+  uint32_t mode = 0600;
+  crypto::SecretBytes content;
+};
+
+struct Configuration {
+  std::vector<std::string> command;
+  std::vector<std::pair<std::string, std::string>> environment;
+  std::string pwd;
+  std::vector<ProvisionedFile> files;
+};
+
+struct ProvisionRequest {
+  std::string config_id;  // "SESSION/SERVICE"
+  Bytes quote;
+  // SHA-256 hex of the TLS peer's SubjectPublicKeyInfo.
+  std::string peer_identity;
+};
+
+class Provisioner {
+ public:
+  // Everything borrowed must outlive the Provisioner. `collateral` may be
+  // null: hardware quotes then verify without collateral and their TCB
+  // status is Unknown, which DecideTolerance judges.
+  // `metrics` may be null.
+  Provisioner(Sessions& sessions, attest::QuoteVerifier& verifier,
+              const attest::Collateral* collateral, AuditLog& audit,
+              Clock clock, net::MetricsRegistry* metrics);
+
+  StatusOr<Configuration> Provision(const ProvisionRequest& request);
+
+ private:
+  // Sets `reason` to the metric label of the outcome ("accepted",
+  // "quote", "key_binding", "tolerance", "measurement", "platform",
+  // "secrets", "unknown_service").
+  StatusOr<Configuration> Decide(const ProvisionRequest& request,
+                                 attest::VerifiedQuote& quote,
+                                 std::string& reason);
+
+  Sessions& sessions_;
+  attest::QuoteVerifier& verifier_;
+  const attest::Collateral* collateral_;
+  AuditLog& audit_;
+  Clock clock_;
+  net::CounterFamily* attestations_ = nullptr;
+};
+
+}  // namespace coffer::cas

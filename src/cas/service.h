@@ -1,0 +1,61 @@
+// CasService: `coffer cas serve`, the parts of the CAS wired together.
+//
+// Start:
+//  1. asks the LAS for the seal key of this executable's measurement and
+//     opens the sealed state (Store) with it: a CAS of another build or on
+//     another platform cannot open the state and says so;
+//  2. loads or makes its TLS identity and gets its evidence (identity.h);
+//  3. opens the audit log DIR/audit.log, signed with the CAS's key;
+//  4. serves the API (api.h) over mutual TLS.
+// Failure: the first step's error, with its context ("cannot start the
+// CAS: ..."), and nothing is changed on disk that was there before.
+// Thread safety: RequestStop may be called from any thread (a signal
+// handler thread, say); the rest from the owning thread.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "cas/identity.h"
+#include "cas/sessions.h"
+#include "common/status.h"
+
+namespace coffer::cas {
+
+struct CasOptions {
+  std::string data_dir;
+  std::string listen = "127.0.0.1:8081";  // HOST:PORT; port 0 picks one
+  std::string las_socket;
+  // DCAP collateral (collateral.h) for hardware quotes; none by default.
+  std::optional<std::string> collateral_file;
+  int io_threads = 1;
+  // Handlers mostly wait: for the audit log's fdatasync (shared by all
+  // waiting records, audit_log.h) and for SQLite. More waiting handlers
+  // make bigger group commits; the CPU work is bounded by the cores anyway.
+  int handler_threads = 8;
+  Clock clock = [] { return std::chrono::system_clock::now(); };
+};
+
+class CasService {
+ public:
+  static StatusOr<std::unique_ptr<CasService>> Start(CasOptions options);
+  ~CasService();
+  CasService(const CasService&) = delete;
+  CasService& operator=(const CasService&) = delete;
+
+  std::string address() const;  // "127.0.0.1:PORT"
+  const CasIdentity& identity() const;
+  bool created_state() const;  // this start made a new state
+
+  void RequestStop();
+  void Wait();
+
+ private:
+  struct Parts;
+  explicit CasService(std::unique_ptr<Parts> parts);
+  std::unique_ptr<Parts> parts_;
+};
+
+}  // namespace coffer::cas

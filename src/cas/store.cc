@@ -1,0 +1,503 @@
+#include "cas/store.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <initializer_list>
+#include <limits>
+#include <utility>
+
+#include "cas/sqlite_handle.h"
+#include "common/encoding.h"
+#include "common/files.h"
+#include "crypto/aead.h"
+#include "crypto/random.h"
+
+namespace coffer::cas {
+namespace {
+
+using crypto::SecretBytes;
+using sqlite::Statement;
+
+constexpr int kBusyTimeoutMs = 5000;
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE meta(
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  format_version INTEGER NOT NULL,
+  sealed_state_key BLOB NOT NULL);
+CREATE TABLE sessions(
+  name TEXT PRIMARY KEY NOT NULL,
+  hash TEXT NOT NULL,
+  creator TEXT NOT NULL,
+  revision INTEGER NOT NULL,
+  policy BLOB NOT NULL,
+  secrets BLOB NOT NULL);
+CREATE TABLE identities(
+  name TEXT PRIMARY KEY NOT NULL,
+  value BLOB NOT NULL);
+)sql";
+
+// The associated data of every sealed value: a domain, then each field as
+// an 8-byte big-endian length and its bytes, so that different field lists
+// never give the same bytes.
+Bytes AssociatedData(std::initializer_list<std::string_view> fields) {
+  constexpr std::string_view kDomain = "coffer-cas-state-v1";
+  Bytes out(kDomain.begin(), kDomain.end());
+  for (std::string_view field : fields) {
+    uint64_t size = field.size();
+    for (int shift = 56; shift >= 0; shift -= 8) {
+      out.push_back(static_cast<uint8_t>(size >> shift));
+    }
+    out.insert(out.end(), field.begin(), field.end());
+  }
+  return out;
+}
+
+Bytes StateKeyAd() {
+  return AssociatedData(
+      {"meta", "sealed_state_key", std::to_string(kStateFormatVersion)});
+}
+
+Bytes SessionAd(std::string_view column, const SessionRecord& record) {
+  return AssociatedData({"sessions", column, record.name,
+                         std::to_string(record.revision), record.hash,
+                         record.creator});
+}
+
+Bytes IdentityAd(std::string_view name) {
+  return AssociatedData({"identities", "value", name});
+}
+
+std::string Quoted(std::string_view name) {
+  return "\"" + std::string(name) + "\"";
+}
+
+// Opens a value sealed under the state key. Any failure means the row was
+// changed or moved, or the file is corrupt.
+StatusOr<SecretBytes> Unseal(const SecretBytes& key,
+                             std::span<const uint8_t> sealed, const Bytes& ad,
+                             const std::string& what) {
+  StatusOr<SecretBytes> plain = crypto::AesGcmOpen(key, sealed, ad);
+  if (!plain.ok()) {
+    return DataLossError(what +
+                         " does not decrypt with the state key (the row was "
+                         "altered, or copied from another row or revision)");
+  }
+  return plain;
+}
+
+// Rolls back on destruction unless committed.
+class Transaction {
+ public:
+  explicit Transaction(sqlite3* db) : db_(db) {}
+  ~Transaction() {
+    if (open_) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+  }
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+
+  // IMMEDIATE takes the write lock at once, so the read that decides a
+  // write cannot go stale before it.
+  Status Begin(std::string_view what) {
+    COFFER_RETURN_IF_ERROR(sqlite::Exec(db_, "BEGIN IMMEDIATE", what));
+    open_ = true;
+    return OkStatus();
+  }
+  Status Commit(std::string_view what) {
+    COFFER_RETURN_IF_ERROR(sqlite::Exec(db_, "COMMIT", what));
+    open_ = false;
+    return OkStatus();
+  }
+
+ private:
+  sqlite3* db_;
+  bool open_ = false;
+};
+
+// Creates an empty file (an empty SQLite database) with mode 0600, so that
+// SQLite, which gives its -wal and -shm files the database's mode, never
+// makes anything more open. The entry is synced into the directory.
+Status CreateFileIfMissing(const std::string& dir, const std::string& path) {
+  int fd = ::open(path.c_str(),
+                  O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) {
+    return errno == EEXIST ? OkStatus() : ErrnoError("create", path, errno);
+  }
+  bool ok = ::fchmod(fd, 0600) == 0 && ::fsync(fd) == 0;
+  int err = errno;
+  ::close(fd);
+  if (!ok) return ErrnoError("create", path, err);
+  int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  ok = dir_fd >= 0 && ::fsync(dir_fd) == 0;
+  err = errno;
+  if (dir_fd >= 0) ::close(dir_fd);
+  return ok ? OkStatus() : ErrnoError("fsync directory", dir, err);
+}
+
+Status NotAState(const std::string& path, std::string_view why) {
+  return DataLossError(path + " is not a CAS state (" + std::string(why) + ")");
+}
+
+// Reads the sealed state key inside the open transaction; nullopt for an
+// empty database (a new state).
+StatusOr<std::optional<Bytes>> ReadSealedStateKey(sqlite3* db,
+                                                  const std::string& path) {
+  COFFER_ASSIGN_OR_RETURN(
+      auto tables,
+      Statement::Prepare(db,
+                         "SELECT count(*), coalesce(sum(type = 'table' AND "
+                         "name = 'meta'), 0) FROM sqlite_master"));
+  auto use_tables = tables->Use();
+  COFFER_ASSIGN_OR_RETURN(bool row, tables->Step("read " + path));
+  if (!row) return InternalError("read " + path + ": no row from count(*)");
+  if (tables->ColumnInt(0) == 0) return std::nullopt;  // an empty database
+  if (tables->ColumnInt(1) != 1) return NotAState(path, "it has no meta table");
+  COFFER_ASSIGN_OR_RETURN(
+      auto meta,
+      Statement::Prepare(db,
+                         "SELECT format_version, sealed_state_key FROM meta "
+                         "WHERE id = 1"));
+  auto use_meta = meta->Use();
+  COFFER_ASSIGN_OR_RETURN(row, meta->Step("read " + path));
+  if (!row) return NotAState(path, "its meta table has no state key");
+  int64_t version = meta->ColumnInt(0);
+  if (version != kStateFormatVersion) {
+    return FailedPreconditionError(
+        "its format version " + std::to_string(version) +
+        " is not supported (this CAS reads version " +
+        std::to_string(kStateFormatVersion) + ")");
+  }
+  std::span<const uint8_t> sealed = meta->ColumnBlob(1);
+  return Bytes(sealed.begin(), sealed.end());
+}
+
+Status CheckRecord(const SessionRecord& record) {
+  if (record.name.empty()) {
+    return InvalidArgumentError("a session name must not be empty");
+  }
+  if (!IsHex(record.hash, 64) || !IsHex(record.creator, 64)) {
+    return InvalidArgumentError("session " + Quoted(record.name) +
+                                ": its hash and creator must be 64 hex digits");
+  }
+  return OkStatus();
+}
+
+}  // namespace
+
+struct Store::Connection {
+  sqlite::DbPtr db;  // declared first: closed after the statements
+  std::unique_ptr<Statement> session_head;
+  std::unique_ptr<Statement> insert_session;
+  std::unique_ptr<Statement> update_session;
+  std::unique_ptr<Statement> select_session;
+  std::unique_ptr<Statement> list_names;
+  std::unique_ptr<Statement> put_identity;
+  std::unique_ptr<Statement> get_identity;
+
+  Status PrepareAll() {
+    sqlite3* d = db.get();
+    COFFER_ASSIGN_OR_RETURN(
+        session_head,
+        Statement::Prepare(d,
+                           "SELECT hash, revision FROM sessions WHERE name = "
+                           "?1"));
+    // insert and update take the same parameters, in the same order.
+    COFFER_ASSIGN_OR_RETURN(
+        insert_session,
+        Statement::Prepare(d,
+                           "INSERT INTO sessions(name, hash, creator, "
+                           "revision, policy, secrets) "
+                           "VALUES(?1, ?2, ?3, ?4, ?5, ?6)"));
+    COFFER_ASSIGN_OR_RETURN(
+        update_session,
+        Statement::Prepare(d,
+                           "UPDATE sessions SET hash = ?2, creator = ?3, "
+                           "revision = ?4, policy = ?5, secrets = ?6 "
+                           "WHERE name = ?1"));
+    COFFER_ASSIGN_OR_RETURN(
+        select_session,
+        Statement::Prepare(d,
+                           "SELECT hash, creator, revision, policy, secrets "
+                           "FROM sessions WHERE name = ?1"));
+    COFFER_ASSIGN_OR_RETURN(
+        list_names,
+        Statement::Prepare(d, "SELECT name FROM sessions ORDER BY name"));
+    COFFER_ASSIGN_OR_RETURN(
+        put_identity,
+        Statement::Prepare(d,
+                           "INSERT INTO identities(name, value) "
+                           "VALUES(?1, ?2) ON CONFLICT(name) "
+                           "DO UPDATE SET value = excluded.value"));
+    COFFER_ASSIGN_OR_RETURN(
+        get_identity,
+        Statement::Prepare(d, "SELECT value FROM identities WHERE name = ?1"));
+    return OkStatus();
+  }
+};
+
+Store::Store(std::unique_ptr<Connection> connection, SecretBytes state_key,
+             bool created)
+    : connection_(std::move(connection)),
+      state_key_(std::move(state_key)),
+      created_(created) {}
+
+Store::~Store() = default;
+
+StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
+                                             const SecretBytes& seal_key) {
+  const std::string context = "cannot open the CAS state in " + dir;
+  if (seal_key.size() != crypto::kAesGcmKeySize) {
+    return InvalidArgumentError(context + ": the seal key must be " +
+                                std::to_string(crypto::kAesGcmKeySize) +
+                                " bytes, got " +
+                                std::to_string(seal_key.size()));
+  }
+  const std::string path = dir + "/" + std::string(kStateFileName);
+  COFFER_RETURN_IF_ERROR(MakeDirectories(dir, 0700).WithContext(context));
+  COFFER_RETURN_IF_ERROR(CreateFileIfMissing(dir, path).WithContext(context));
+  // SQLite reads a file shorter than a page as an empty database; only a
+  // truly empty file may become a new state.
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    return ErrnoError("stat", path, errno).WithContext(context);
+  }
+  const bool empty_file = st.st_size == 0;
+
+  auto connection = std::make_unique<Connection>();
+  sqlite3* raw = nullptr;
+  // No SQLITE_OPEN_CREATE: the file was made above with its mode.
+  int rc = sqlite3_open_v2(
+      path.c_str(), &raw,
+      SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW,
+      nullptr);
+  connection->db.reset(raw);
+  sqlite3* db = raw;
+  if (rc != SQLITE_OK) {
+    return sqlite::Error(db, rc, "open " + path).WithContext(context);
+  }
+  if (sqlite3_db_readonly(db, "main") == 1) {
+    return PermissionDeniedError(context + ": " + path + " is not writable");
+  }
+  sqlite3_extended_result_codes(db, 1);
+  sqlite3_busy_timeout(db, kBusyTimeoutMs);
+  // A corrupt or foreign file shows at the first statement that reads it.
+  auto first_read = [&](Status status) {
+    if (status.code() == StatusCode::kDataLoss) {
+      status = NotAState(path, sqlite3_errmsg(db));
+    }
+    return status.WithContext(context);
+  };
+  // Per-connection settings; none of them writes to the file.
+  COFFER_RETURN_IF_ERROR(first_read(sqlite::Exec(db,
+                                                 "PRAGMA synchronous = FULL;"
+                                                 "PRAGMA foreign_keys = ON;"
+                                                 "PRAGMA trusted_schema = OFF;",
+                                                 "configure " + path)));
+
+  // Read (or, for a new file, write) the state key before anything that
+  // could change the file, so that a foreign or wrongly keyed file is left
+  // exactly as it was.
+  SecretBytes state_key;
+  bool created = false;
+  {
+    Transaction txn(db);
+    COFFER_RETURN_IF_ERROR(first_read(txn.Begin("read " + path)));
+    StatusOr<std::optional<Bytes>> sealed = ReadSealedStateKey(db, path);
+    COFFER_RETURN_IF_ERROR(sealed.status().WithContext(context));
+    if (sealed->has_value()) {
+      StatusOr<SecretBytes> key =
+          crypto::AesGcmOpen(seal_key, **sealed, StateKeyAd());
+      if (!key.ok()) {
+        return FailedPreconditionError(
+            context +
+            ": it was sealed by another CAS build or on another platform (its "
+            "state key does not decrypt with this CAS's seal key)");
+      }
+      state_key = *std::move(key);
+    } else {
+      if (!empty_file) {
+        return NotAState(path, "it is not empty, yet holds no tables")
+            .WithContext(context);
+      }
+      created = true;
+      COFFER_ASSIGN_OR_RETURN(state_key,
+                              crypto::RandomSecret(crypto::kAesGcmKeySize));
+      COFFER_ASSIGN_OR_RETURN(
+          Bytes sealed_key,
+          crypto::AesGcmSeal(seal_key, state_key.span(), StateKeyAd()));
+      COFFER_RETURN_IF_ERROR(
+          sqlite::Exec(db, kSchema, "create tables in " + path)
+              .WithContext(context));
+      COFFER_ASSIGN_OR_RETURN(
+          auto insert,
+          Statement::Prepare(db,
+                             "INSERT INTO meta(id, format_version, "
+                             "sealed_state_key) VALUES(1, ?1, ?2)"));
+      auto use = insert->Use();
+      insert->BindInt(1, kStateFormatVersion);
+      insert->BindBlob(2, sealed_key);
+      COFFER_RETURN_IF_ERROR(
+          insert->Step("write the state key").status().WithContext(context));
+    }
+    COFFER_RETURN_IF_ERROR(txn.Commit("commit " + path).WithContext(context));
+  }
+  if (state_key.size() != crypto::kAesGcmKeySize) {
+    return DataLossError(context + ": its state key has " +
+                         std::to_string(state_key.size()) + " bytes, not " +
+                         std::to_string(crypto::kAesGcmKeySize));
+  }
+
+  // WAL with synchronous=FULL: each commit is fsynced before it returns.
+  COFFER_ASSIGN_OR_RETURN(auto wal,
+                          Statement::Prepare(db, "PRAGMA journal_mode = WAL"));
+  {
+    auto use = wal->Use();
+    COFFER_ASSIGN_OR_RETURN(bool row, wal->Step("switch " + path + " to WAL"));
+    if (!row || wal->ColumnText(0) != "wal") {
+      return InternalError(context + ": SQLite refused WAL mode for " + path);
+    }
+  }
+  COFFER_RETURN_IF_ERROR(connection->PrepareAll().WithContext(context));
+  return std::unique_ptr<Store>(
+      new Store(std::move(connection), std::move(state_key), created));
+}
+
+Status Store::CreateSession(SessionRecord& record) {
+  return WriteSession(record, /*create=*/true, {});
+}
+
+Status Store::UpdateSession(SessionRecord& record,
+                            std::string_view predecessor_hash) {
+  return WriteSession(record, /*create=*/false, predecessor_hash);
+}
+
+Status Store::WriteSession(SessionRecord& record, bool create,
+                           std::string_view predecessor_hash) {
+  COFFER_RETURN_IF_ERROR(CheckRecord(record));
+  const std::string session = "session " + Quoted(record.name);
+  const std::string what = (create ? "create " : "update ") + session;
+  std::lock_guard<std::mutex> lock(mu_);
+  Connection& c = *connection_;
+  Transaction txn(c.db.get());
+  COFFER_RETURN_IF_ERROR(txn.Begin(what));
+  int64_t revision = 1;
+  {
+    auto use = c.session_head->Use();
+    c.session_head->BindText(1, record.name);
+    COFFER_ASSIGN_OR_RETURN(bool found, c.session_head->Step(what));
+    if (create && found) return AlreadyExistsError(session + " already exists");
+    if (!create) {
+      if (!found) return NotFoundError("no " + session);
+      std::string stored_hash = c.session_head->ColumnText(0);
+      if (stored_hash != predecessor_hash) {
+        return FailedPreconditionError(session + " has hash " + stored_hash +
+                                       ", not the given " + "predecessor " +
+                                       std::string(predecessor_hash) +
+                                       " (nothing changed)");
+      }
+      int64_t stored = c.session_head->ColumnInt(1);
+      if (stored < 1 || stored == std::numeric_limits<int64_t>::max()) {
+        return DataLossError(session + " has an invalid stored revision " +
+                             std::to_string(stored));
+      }
+      revision = stored + 1;
+    }
+  }
+  SessionRecord placed;  // the record's place, for the associated data
+  placed.name = record.name;
+  placed.hash = record.hash;
+  placed.creator = record.creator;
+  placed.revision = revision;
+  COFFER_ASSIGN_OR_RETURN(
+      Bytes policy, crypto::AesGcmSeal(state_key_, AsBytes(record.policy_text),
+                                       SessionAd("policy_text", placed)));
+  COFFER_ASSIGN_OR_RETURN(Bytes secrets,
+                          crypto::AesGcmSeal(state_key_, record.secrets.span(),
+                                             SessionAd("secrets", placed)));
+  Statement& write = create ? *c.insert_session : *c.update_session;
+  {
+    auto use = write.Use();
+    write.BindText(1, record.name);
+    write.BindText(2, record.hash);
+    write.BindText(3, record.creator);
+    write.BindInt(4, revision);
+    write.BindBlob(5, policy);
+    write.BindBlob(6, secrets);
+    COFFER_RETURN_IF_ERROR(write.Step(what).status());
+  }
+  COFFER_RETURN_IF_ERROR(txn.Commit(what));
+  record.revision = revision;
+  return OkStatus();
+}
+
+StatusOr<SessionRecord> Store::GetSession(std::string_view name) {
+  const std::string session = "session " + Quoted(name);
+  std::lock_guard<std::mutex> lock(mu_);
+  Statement& select = *connection_->select_session;
+  auto use = select.Use();
+  select.BindText(1, name);
+  COFFER_ASSIGN_OR_RETURN(bool found, select.Step("read " + session));
+  if (!found) return NotFoundError("no " + session);
+  SessionRecord record;
+  record.name = std::string(name);
+  record.hash = select.ColumnText(0);
+  record.creator = select.ColumnText(1);
+  record.revision = select.ColumnInt(2);
+  COFFER_ASSIGN_OR_RETURN(
+      SecretBytes policy,
+      Unseal(state_key_, select.ColumnBlob(3), SessionAd("policy_text", record),
+             session + ": its stored policy_text"));
+  COFFER_ASSIGN_OR_RETURN(
+      record.secrets,
+      Unseal(state_key_, select.ColumnBlob(4), SessionAd("secrets", record),
+             session + ": its stored secrets"));
+  record.policy_text = std::string(AsString(policy.span()));
+  return record;
+}
+
+StatusOr<std::vector<std::string>> Store::ListSessionNames() {
+  std::lock_guard<std::mutex> lock(mu_);
+  Statement& list = *connection_->list_names;
+  auto use = list.Use();
+  std::vector<std::string> names;
+  while (true) {
+    COFFER_ASSIGN_OR_RETURN(bool row, list.Step("list sessions"));
+    if (!row) break;
+    names.push_back(list.ColumnText(0));
+  }
+  return names;
+}
+
+Status Store::PutIdentity(std::string_view name, const SecretBytes& value) {
+  if (name.empty()) {
+    return InvalidArgumentError("an identity name must not be empty");
+  }
+  COFFER_ASSIGN_OR_RETURN(
+      Bytes sealed,
+      crypto::AesGcmSeal(state_key_, value.span(), IdentityAd(name)));
+  std::lock_guard<std::mutex> lock(mu_);
+  Statement& put = *connection_->put_identity;
+  auto use = put.Use();
+  put.BindText(1, name);
+  put.BindBlob(2, sealed);
+  return put.Step("store identity " + Quoted(name)).status();
+}
+
+StatusOr<std::optional<SecretBytes>> Store::GetIdentity(std::string_view name) {
+  const std::string identity = "identity " + Quoted(name);
+  std::lock_guard<std::mutex> lock(mu_);
+  Statement& get = *connection_->get_identity;
+  auto use = get.Use();
+  get.BindText(1, name);
+  COFFER_ASSIGN_OR_RETURN(bool found, get.Step("read " + identity));
+  if (!found) return std::optional<SecretBytes>();
+  COFFER_ASSIGN_OR_RETURN(
+      SecretBytes value, Unseal(state_key_, get.ColumnBlob(0), IdentityAd(name),
+                                identity + ": its stored value"));
+  return std::optional<SecretBytes>(std::move(value));
+}
+
+}  // namespace coffer::cas

@@ -1,0 +1,130 @@
+// The CAS's sealed state: sessions and the CAS's own identity secrets, in
+// one SQLite file, DIR/cas-state.db.
+//
+// Durability: WAL mode with synchronous=FULL, so a write that returned OK
+// survives SIGKILL and power loss; a crash mid-write leaves the previous
+// version. The directory is created 0700 and the file 0600 (SQLite gives
+// its -wal and -shm files the same mode).
+//
+// Keys: the first Open draws a random 32-byte state key and stores it sealed
+// (AES-256-GCM) under the seal key, which the LAS derives for this CAS's
+// measurement on this platform. Another CAS build or another platform gets
+// another seal key and cannot open the state.
+//
+// Schema (format version 1):
+//   meta(id = 1, format_version, sealed_state_key)
+//   sessions(name PRIMARY KEY, hash, creator, revision, policy, secrets)
+//   identities(name PRIMARY KEY, value)
+// name, hash, creator and revision are identifiers, stored in clear so that
+// a session can be found and listed without decrypting. policy, secrets and
+// value are AES-256-GCM under the state key (nonce || ciphertext || tag).
+// Their associated data binds each to its place: table, column, name, and
+// for sessions also revision, hash and creator. So a ciphertext copied to
+// another row or column, or a changed hash, creator or revision, does not
+// decrypt, and GetSession reports kDataLoss naming the session.
+// ListSessionNames does not decrypt and therefore checks nothing.
+//
+// Known limit: rollback is NOT detected. Restoring a whole older copy of
+// the database (or an older version of one row together with its revision,
+// hash and creator) gives an older state that decrypts fine. Detecting it
+// needs a monotonic counter outside this file, which the platform does not
+// offer in simulation.
+//
+// Thread safety: every method may be called from any thread; one SQLite
+// connection is shared under a mutex. Several processes may open the same
+// directory: updates are compare-and-swap inside an IMMEDIATE transaction.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+#include "crypto/secret.h"
+
+namespace coffer::cas {
+
+inline constexpr std::string_view kStateFileName = "cas-state.db";
+inline constexpr int64_t kStateFormatVersion = 1;
+
+struct SessionRecord {
+  std::string name;     // session name, stored in clear (an identifier)
+  std::string hash;     // 64 hex canonical hash, stored in clear
+  std::string creator;  // 64 hex: SHA-256 of the creator's client SPKI
+  // The session file as submitted and its variables, serialized by the
+  // caller. Encrypted.
+  std::string policy_text;
+  // Generated secret values, serialized by the secrets engine. Encrypted.
+  crypto::SecretBytes secrets;
+  int64_t revision = 0;  // set by the store: 1 on create, +1 per update
+};
+
+class Store {
+ public:
+  // Opens DIR/cas-state.db, creating DIR and the file when missing, and a
+  // new state key when the file is new (created() is then true).
+  // Failure, always without changing or deleting existing state:
+  // - kInvalidArgument: `seal_key` is not 32 bytes.
+  // - kFailedPrecondition "cannot open the CAS state in DIR: it was sealed by
+  //   another CAS build or on another platform (its state key does not
+  //   decrypt with this CAS's seal key)", or for an unknown format version.
+  // - kDataLoss "cannot open the CAS state in DIR: DIR/cas-state.db is not a
+  //   CAS state (file is not a database)" for a corrupt or foreign file.
+  // - kPermissionDenied, kUnavailable, kResourceExhausted from the file
+  //   system or SQLite.
+  static StatusOr<std::unique_ptr<Store>> Open(
+      const std::string& dir, const crypto::SecretBytes& seal_key);
+
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  // True when this Open made a new state.
+  bool created() const { return created_; }
+
+  // Stores a new session with revision 1 and sets record.revision.
+  // Failure: kAlreadyExists "session "N" already exists"; kInvalidArgument
+  // for an empty name or a hash or creator that is not 64 hex digits.
+  Status CreateSession(SessionRecord& record);
+
+  // Replaces session record.name atomically, only if its stored hash equals
+  // `predecessor_hash`; sets record.revision to the stored one plus one.
+  // Failure: kNotFound "no session "N""; kFailedPrecondition "session "N"
+  // has hash H, not the given predecessor P (nothing changed)";
+  // kInvalidArgument as for CreateSession.
+  Status UpdateSession(SessionRecord& record,
+                       std::string_view predecessor_hash);
+
+  // Failure: kNotFound "no session "N""; kDataLoss "session "N": its stored
+  // policy_text does not decrypt ..." when the row was altered or moved.
+  StatusOr<SessionRecord> GetSession(std::string_view name);
+
+  // All session names, sorted bytewise.
+  StatusOr<std::vector<std::string>> ListSessionNames();
+
+  // Named secrets of the CAS itself (its TLS and identity keys), encrypted
+  // like sessions. Put inserts or replaces; Get gives nullopt when absent
+  // and kDataLoss "identity "N": its stored value does not decrypt ...".
+  Status PutIdentity(std::string_view name, const crypto::SecretBytes& value);
+  StatusOr<std::optional<crypto::SecretBytes>> GetIdentity(
+      std::string_view name);
+
+ private:
+  struct Connection;  // the SQLite connection and its prepared statements
+
+  Store(std::unique_ptr<Connection> connection, crypto::SecretBytes state_key,
+        bool created);
+  Status WriteSession(SessionRecord& record, bool create,
+                      std::string_view predecessor_hash);
+
+  std::mutex mu_;
+  std::unique_ptr<Connection> connection_;  // guarded by mu_
+  const crypto::SecretBytes state_key_;
+  const bool created_;
+};
+
+}  // namespace coffer::cas
