@@ -77,7 +77,7 @@ class SecretResolver {
         sessions_.Load(source.session);
     // Whether the exporting session exists is not the importer's business:
     // both cases read the same.
-    const Status not_exported = PermissionDeniedError(
+    Status not_exported = PermissionDeniedError(
         "session \"" + source.session + "\" does not export secret \"" +
         source.secret + "\" to session \"" + session.name + "\"");
     if (!exporter.ok()) {

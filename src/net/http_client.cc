@@ -114,6 +114,10 @@ class HttpClient::Impl {
       return UnavailableError("cannot connect to " + address() + ": " +
                               ErrorText(ec));
     }
+    // Requests are small writes that follow the handshake at once; with
+    // Nagle's algorithm each waits for the server's delayed ACK (40 ms).
+    error_code ignored;
+    tcp().socket().set_option(asio::ip::tcp::no_delay(true), ignored);
     error_code not_ip;
     asio::ip::make_address(host_, not_ip);
     if (not_ip) {

@@ -555,6 +555,10 @@ class HttpServer::Impl {
         co_await timer.async_wait(Redirect(ec));
         continue;
       }
+      // Responses are small writes; without this each can wait for the
+      // client's delayed ACK.
+      error_code ignored;
+      socket.set_option(tcp::no_delay(true), ignored);
       auto connection =
           std::make_shared<Connection>(shared_, std::move(socket));
       if (!shared_.connections.Add(connection.get())) {
