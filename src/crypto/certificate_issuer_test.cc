@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "crypto/chain_verify.h"
 #include "crypto/test_pki.h"
 
 namespace coffer::crypto {
@@ -167,6 +168,37 @@ TEST(CertificateIssuerTest, RejectsBadSpecsNamingTheValue) {
 
   EXPECT_EQ(MakeSelfSignedCa(key, LeafSpec("root")).status().message(),
             "self-signed certificate \"root\" must have usage kCa");
+}
+
+TEST(CertificateIssuerTest, SelfSignedLeafIsItsOwnTrustAnchor) {
+  const PrivateKey& key = CachedKey(KeyType::kP256);
+  CertificateSpec spec = LeafSpec("db.coffer.test");
+  spec.dns_names = {"db.coffer.test"};
+  spec.usage = Usage::kServerAndClient;
+  const Certificate leaf = ValueOrDie(MakeSelfSignedLeaf(key, spec));
+
+  EXPECT_EQ(leaf.subject(), "CN=db.coffer.test");
+  EXPECT_EQ(leaf.issuer(), "CN=db.coffer.test");
+  EXPECT_FALSE(leaf.IsCa());
+  EXPECT_EQ(leaf.dns_names(), spec.dns_names);
+  EXPECT_EQ(X509_get_key_usage(leaf.native()), KU_DIGITAL_SIGNATURE);
+  EXPECT_EQ(X509_get_extended_key_usage(leaf.native()),
+            XKU_SSL_SERVER | XKU_SSL_CLIENT);
+  EXPECT_EQ(X509_verify(leaf.native(), key.native()), 1);
+  // A peer that pins the certificate accepts it for both purposes.
+  const Certificate anchor = leaf.Clone();
+  for (CertificatePurpose purpose :
+       {CertificatePurpose::kServerAuth, CertificatePurpose::kClientAuth}) {
+    EXPECT_TRUE(VerifyChain(leaf, {}, std::span(&anchor, 1), testing::TestNow(),
+                            purpose)
+                    .ok());
+  }
+
+  const Status status = MakeSelfSignedLeaf(key, CaSpec("root")).status();
+  EXPECT_EQ(status.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(status.message(),
+            "self-signed leaf certificate \"root\" cannot have usage kCa; use "
+            "MakeSelfSignedCa");
 }
 
 TEST(CertificateIssuerTest, IssuerMustBeAMatchingCa) {
