@@ -4,7 +4,8 @@
 #   make demo    the main job on one machine
 #   make bench   the benchmarks
 #   make fuzz    the libFuzzer targets (FUZZ_SECONDS each, default 60)
-#   make format  clang-format the tree;  make lint  clang-format check + clang-tidy
+#   make format  clang-format the tree;  make format-check  check it only
+#   make lint    format-check + clang-tidy
 
 JOBS ?= $(shell nproc)
 FUZZ_SECONDS ?= 60
@@ -13,7 +14,7 @@ FUZZ_SECONDS ?= 60
 TIDY_ARGS ?=
 SOURCES = $(shell git ls-files '*.cc' '*.h' 2>/dev/null || find src fuzz -name '*.cc' -o -name '*.h')
 
-.PHONY: deps build test demo bench fuzz format lint clean
+.PHONY: deps build test demo bench fuzz format format-check lint clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -47,8 +48,11 @@ fuzz: deps
 format: deps
 	@clang-format -i --style=file $(SOURCES)
 
-lint: deps
+format-check: deps
 	@clang-format --dry-run --Werror --style=file $(SOURCES)
+	@echo "format: clean"
+
+lint: format-check
 	@cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DCOFFER_SANITIZE=ON >/dev/null
 	@# Tests are formatted but not tidied: gtest macros make clang-tidy slow
 	@# there for little gain, and CI must stay well within its time limit.
