@@ -64,6 +64,8 @@ expect "attest refuses another measurement" 3 "measurement" -- \
   "$coffer" cas attest "$cas" --accept-simulation --mrenclave "$(printf 'a%.0s' {1..64})"
 expect "attest refuses another platform" 3 "platform" -- \
   "$coffer" cas attest "$cas" --accept-simulation --platform "$(printf 'b%.0s' {1..64})"
+pins() { find "$COFFER_CONFIG" -name '*.pem' -path '*/cas/*' 2>/dev/null | wc -l; }
+expect "failed attestations pin nothing" 0 "" -- test "$(pins)" -eq 0
 expect "attest with the platform and simulation accepted" 0 "" -- \
   "$coffer" cas attest "$cas" --accept-simulation --platform "$platform"
 expect "identity key is 0600" 0 "" -- check_mode "$COFFER_CONFIG/identity-key.pem" 600
@@ -81,6 +83,7 @@ services:
     environment: {LEVEL: "$LEVEL"}
 secrets:
   - {name: db_key, kind: binary, size: 32}
+  - {name: note, kind: ascii, value: "COFFER-MARKER-7f3a9c"}
 security:
   attestation: {tolerate: [simulation]}
 YAML
@@ -109,6 +112,8 @@ expect "another identity cannot read it" 1 "access_policy" -- \
   bash -c "COFFER_CONFIG='$other_config' '$coffer' cas attest '$cas' --accept-simulation >/dev/null 2>&1 &&
            COFFER_CONFIG='$other_config' '$coffer' session read db"
 
+expect "the explicit secret's marker is in no file of the CAS's directory" 1 "" -- \
+  grep -r -a -q "COFFER-MARKER-7f3a9c" "$work/cas"
 expect "audit log verifies" 0 "intact" -- "$coffer" cas audit verify "$work/cas/audit.log"
 cp "$work/cas/audit.log" "$work/audit-copy.log"
 sed -i '3s/session/sessiom/' "$work/audit-copy.log"
