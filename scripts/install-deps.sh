@@ -10,6 +10,9 @@ packages=(
   libssl-dev libyaml-dev nlohmann-json3-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libboost1.74-dev libsqlite3-dev jq
+  # The confidential database and its tools: the server Coffer runs, its
+  # client, sysbench for `make bench`, openssl for the tests' attacker PKI.
+  mariadb-server mariadb-client sysbench openssl
 )
 
 missing=()
@@ -30,6 +33,13 @@ fi
 
 echo "installing: ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
+# Coffer starts its own MariaDB servers; the package must not start the
+# system one. policy-rc.d is Debian's switch for that, for this install only.
+if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+  printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+  chmod +x /usr/sbin/policy-rc.d
+  trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+fi
 # A fresh machine has no package lists yet; an old list may lack a package.
 if ! apt-get install -y --no-install-recommends "${missing[@]}"; then
   apt-get update

@@ -162,6 +162,16 @@ StatusOr<net::Response> ProvisionHandler(Provisioner& provisioner,
       {"files", files}}.dump());
 }
 
+StatusOr<net::Response> ProgramHandler(Provisioner& provisioner,
+                                       const net::Request& request) {
+  COFFER_ASSIGN_OR_RETURN(Json body, ParseBody(request));
+  COFFER_ASSIGN_OR_RETURN(std::string config_id,
+                          StringField(body, "config_id"));
+  COFFER_ASSIGN_OR_RETURN(std::string program, provisioner.Program(config_id));
+  return net::JsonResponse(
+      Json{{"config_id", config_id}, {"program", program}}.dump());
+}
+
 }  // namespace
 
 StatusOr<net::Router> MakeApiRouter(Sessions& sessions,
@@ -255,6 +265,12 @@ StatusOr<net::Router> MakeApiRouter(Sessions& sessions,
       router.Add("POST", "/v1/provision",
                  Handle([&provisioner](const net::Request& request) {
                    return ProvisionHandler(provisioner, request);
+                 }),
+                 json_body));
+  COFFER_RETURN_IF_ERROR(
+      router.Add("POST", "/v1/program",
+                 Handle([&provisioner](const net::Request& request) {
+                   return ProgramHandler(provisioner, request);
                  }),
                  json_body));
   return router;

@@ -494,6 +494,21 @@ StatusOr<PublicExport> CasClient::GetPublicValue(std::string_view session,
   return value;
 }
 
+StatusOr<std::string> CasClient::ServiceProgram(std::string_view config_id) {
+  const std::string target = "/v1/program";
+  COFFER_ASSIGN_OR_RETURN(
+      std::string body,
+      Call("POST", target, Json{{"config_id", std::string(config_id)}}.dump()));
+  const Json answer = Json::parse(body, nullptr, false);
+  if (!answer.is_object() || !answer.contains("program") ||
+      !answer["program"].is_string() ||
+      answer["program"].get_ref<const std::string&>().empty()) {
+    return UnavailableError(What(address_, "POST", target) +
+                            ": \"program\" is not a non-empty string");
+  }
+  return answer["program"].get<std::string>();
+}
+
 StatusOr<ServiceConfiguration> CasClient::Provision(
     std::string_view config_id, std::span<const uint8_t> quote) {
   const std::string target = "/v1/provision";

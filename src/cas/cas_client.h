@@ -175,6 +175,9 @@ class CasClient {
   StatusOr<std::vector<std::string>> ListSessions();
   StatusOr<PublicExport> GetPublicValue(std::string_view session,
                                         std::string_view secret);
+  // POST /v1/program: the program `config_id`'s service runs, as its
+  // command names it (a path or a name to find on PATH).
+  StatusOr<std::string> ServiceProgram(std::string_view config_id);
   // `config_id` is "session/service"; `quote` binds the caller's TLS key.
   StatusOr<ServiceConfiguration> Provision(std::string_view config_id,
                                            std::span<const uint8_t> quote);

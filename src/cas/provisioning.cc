@@ -169,6 +169,33 @@ StatusOr<Configuration> Provisioner::Provision(
   return result;
 }
 
+StatusOr<std::string> Provisioner::Program(std::string_view config_id) {
+  const std::optional<SessionPath> id = SplitSessionPath(config_id);
+  if (!id.has_value()) {
+    return InvalidArgumentError("config ID \"" + std::string(config_id) +
+                                "\" is not SESSION/SERVICE");
+  }
+  StatusOr<std::shared_ptr<const LoadedSession>> loaded =
+      sessions_.Load(id->session);
+  if (!loaded.ok()) return loaded.status();
+  const policy::Service* service = (*loaded)->session.FindService(id->name);
+  if (service == nullptr) {
+    return NotFoundError("session \"" + id->session + "\" has no service \"" +
+                         id->name + "\"");
+  }
+  if (service->command.empty()) {
+    return FailedPreconditionError("service " + std::string(config_id) +
+                                   " has no command");
+  }
+  const std::string& program = service->command.front();
+  if (program.find("$$") != std::string::npos) {
+    return FailedPreconditionError(
+        "the program of service " + std::string(config_id) +
+        " is named through a secret; name it plainly in the command");
+  }
+  return program;
+}
+
 StatusOr<Configuration> Provisioner::Decide(const ProvisionRequest& request,
                                             attest::VerifiedQuote& quote,
                                             std::string& reason) {

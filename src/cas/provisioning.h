@@ -72,6 +72,14 @@ class Provisioner {
 
   StatusOr<Configuration> Provision(const ProvisionRequest& request);
 
+  // The program a service runs (its command's first word, e.g. "mariadbd"),
+  // which the runtime must know to have it measured before it can attest.
+  // Public to any caller, like a container image name: it holds no secret.
+  // Failure: kInvalidArgument for a config ID that is not SESSION/SERVICE,
+  // kNotFound for an unknown session or service, kFailedPrecondition for a
+  // command that is empty or names its program through a secret.
+  StatusOr<std::string> Program(std::string_view config_id);
+
  private:
   // Sets `reason` to the metric label of the outcome ("accepted",
   // "quote", "key_binding", "tolerance", "measurement", "platform",

@@ -38,6 +38,8 @@ void AddVersionCommand(CLI::App& app, ExitCode& exit_code);
 // `coffer las serve|platform-id|quote` and `coffer measure`.
 void AddLasCommands(CLI::App& app, ExitCode& exit_code);
 void AddMeasureCommand(CLI::App& app, ExitCode& exit_code);
+// `coffer run`: the runtime (run_command.cc).
+void AddRunCommand(CLI::App& app, ExitCode& exit_code);
 // Groups whose parts are not built yet: they exist, explain themselves in
 // --help, and say plainly that they are not available.
 void AddPlannedCommands(CLI::App& app, ExitCode& exit_code);

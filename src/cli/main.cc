@@ -22,6 +22,7 @@ int Run(int argc, char** argv) {
   coffer::cli::AddQuoteCommands(app, exit_code);
   coffer::cli::AddLasCommands(app, exit_code);
   coffer::cli::AddMeasureCommand(app, exit_code);
+  coffer::cli::AddRunCommand(app, exit_code);
   coffer::cli::AddPlannedCommands(app, exit_code);
   try {
     app.parse(argc, argv);

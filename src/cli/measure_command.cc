@@ -1,5 +1,6 @@
 // `coffer measure`: the measurement (MRENCLAVE) the LAS will compute for a
 // program started by this coffer executable.
+#include <cstdlib>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -7,6 +8,7 @@
 #include "cli/commands.h"
 #include "common/encoding.h"
 #include "las/measurement.h"
+#include "runtime/attested_configuration.h"
 
 namespace coffer::cli {
 namespace {
@@ -41,7 +43,12 @@ int RunMeasure(const MeasureFlags& flags) {
                 << runtime.status().message() << "\n";
       return kExitRefused;
     }
-    measurement = las::MeasureProgramAt(flags.program, *runtime);
+    // A bare name is found as `coffer run` finds a policy's program.
+    const char* search_path = std::getenv("PATH");
+    StatusOr<std::string> path = runtime::FindProgram(
+        flags.program, search_path == nullptr ? "" : search_path);
+    measurement = path.ok() ? las::MeasureProgramAt(*path, *runtime)
+                            : StatusOr<las::Measurement>(path.status());
   }
   if (!measurement.ok()) {
     const StatusCode code = measurement.status().code();
@@ -80,7 +87,8 @@ void AddMeasureCommand(CLI::App& app, ExitCode& exit_code) {
       "when `coffer run` starts PROGRAM: this coffer executable's hash, the "
       "program's contents, its #! interpreter and every shared object the "
       "system loader maps for it. Put it into a policy's `mrenclave`");
-  measure->add_option("PROGRAM", flags->program, "The program file");
+  measure->add_option("PROGRAM", flags->program,
+                      "The program file, or a name to find on PATH");
   measure->add_flag("--self", flags->self,
                     "Measure this coffer executable itself, as the CAS is "
                     "measured");

@@ -13,9 +13,6 @@ struct Planned {
 
 // The command groups of DESIGN.md whose parts are still being built.
 constexpr Planned kPlanned[] = {
-    {"run",
-     "Run a program under the runtime with its configuration from "
-     "the CAS (not built yet)"},
     {"proxy",
      "MySQL-protocol proxy with TLS, masking and routing (not built "
      "yet)"},

@@ -15,38 +15,10 @@ cleanup() {
 }
 trap cleanup EXIT
 source "$(dirname "$0")/../lib/expect.sh"
+source "$(dirname "$0")/../lib/stack.sh"
 
 export COFFER_CONFIG="$work/config"
 unset COFFER_CAS_ADDR
-
-# start_las DIR: sets $las_pid and $las_id once the socket is up.
-start_las() {
-  "$coffer" las serve --data "$1" >"$1.out" 2>"$1.err" &
-  las_pid=$!
-  pids+=("$las_pid")
-  for _ in $(seq 1 300); do
-    [[ -s "$1.out" && -S "$1/las.sock" ]] && break
-    kill -0 "$las_pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  las_id=$(head -n 1 "$1.out")
-}
-
-# start_cas NAME DATA LAS_SOCKET [LISTEN]: sets $cas_pid and $cas (its
-# address) once it prints it, or leaves $cas empty if it exited.
-start_cas() {
-  local name=$1 data=$2 las=$3 listen=${4:-127.0.0.1:0}
-  "$coffer" cas serve --data "$data" --las "$las" --listen "$listen" \
-    >"$work/$name.out" 2>"$work/$name.err" &
-  cas_pid=$!
-  pids+=("$cas_pid")
-  cas=""
-  for _ in $(seq 1 300); do
-    if [[ -s "$work/$name.out" ]]; then cas=$(head -n 1 "$work/$name.out"); break; fi
-    kill -0 "$cas_pid" 2>/dev/null || break
-    sleep 0.1
-  done
-}
 
 start_las "$work/las"
 platform=$las_id

@@ -1,0 +1,179 @@
+#include "runtime/service_launch.h"
+
+#include <fcntl.h>
+#include <openssl/crypto.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <span>
+
+#include "runtime/private_files.h"
+
+namespace coffer::runtime {
+namespace {
+
+using las::UniqueFd;
+
+constexpr std::array kForwarded = {SIGTERM, SIGINT,  SIGHUP,  SIGQUIT,
+                                   SIGUSR1, SIGUSR2, SIGWINCH};
+
+// NUL-terminated strings in one block that is wiped at the end, and the
+// pointer array execve wants.
+class StringBlock {
+ public:
+  explicit StringBlock(size_t count) { offsets_.reserve(count); }
+  ~StringBlock() { OPENSSL_cleanse(block_.data(), block_.size()); }
+  StringBlock(const StringBlock&) = delete;
+  StringBlock& operator=(const StringBlock&) = delete;
+
+  void Add(std::span<const uint8_t> a, std::span<const uint8_t> b = {}) {
+    offsets_.push_back(block_.size());
+    block_.insert(block_.end(), a.begin(), a.end());
+    block_.insert(block_.end(), b.begin(), b.end());
+    block_.push_back('\0');
+  }
+  // Valid until the next Add.
+  std::vector<char*> Pointers() {
+    std::vector<char*> pointers;
+    for (size_t offset : offsets_) {
+      pointers.push_back(reinterpret_cast<char*>(block_.data() + offset));
+    }
+    pointers.push_back(nullptr);
+    return pointers;
+  }
+
+ private:
+  std::vector<uint8_t> block_;
+  std::vector<size_t> offsets_;
+};
+
+std::span<const uint8_t> Span(const std::string& text) {
+  return {reinterpret_cast<const uint8_t*>(text.data()), text.size()};
+}
+
+// The child's side: never returns. Reports a failure as the status code
+// (one byte) and message on `report`, which closes on a successful exec.
+[[noreturn]] void BecomeService(const ServiceLaunch& launch, char** argv,
+                                char** envp, const sigset_t& old_mask,
+                                int report) {
+  Status status = EnterPrivateMountNamespace();
+  if (status.ok()) status = WriteInjectedFiles(launch.files);
+  if (status.ok() && chdir(launch.working_directory.c_str()) != 0) {
+    status =
+        NotFoundError("cannot change to the working directory " +
+                      launch.working_directory + ": " + std::strerror(errno));
+  }
+  if (status.ok()) {
+    // A "#!" script is read by its interpreter through /proc/self/fd, so
+    // its descriptor must survive the exec.
+    char magic[2] = {};
+    if (pread(launch.program.get(), magic, 2, 0) == 2 && magic[0] == '#' &&
+        magic[1] == '!') {
+      fcntl(launch.program.get(), F_SETFD, 0);
+    }
+    sigprocmask(SIG_SETMASK, &old_mask, nullptr);
+    execveat(launch.program.get(), "", argv, envp, AT_EMPTY_PATH);
+    status =
+        FailedPreconditionError("program " + launch.program_path +
+                                " cannot be executed: " + std::strerror(errno));
+  }
+  const std::string report_text =
+      std::string(1, static_cast<char>(status.code())) + status.message();
+  (void)!write(report, report_text.data(), report_text.size());
+  _exit(125);
+}
+
+// Reads the child's report until the pipe closes: empty means it execs.
+std::string ReadReport(int report) {
+  std::string text;
+  char buffer[512];
+  for (;;) {
+    const ssize_t n = read(report, buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return text;
+    text.append(buffer, static_cast<size_t>(n));
+  }
+}
+
+int ExitCodeOf(int wait_status) {
+  if (WIFEXITED(wait_status)) return WEXITSTATUS(wait_status);
+  if (WIFSIGNALED(wait_status)) return 128 + WTERMSIG(wait_status);
+  return 125;
+}
+
+}  // namespace
+
+StatusOr<int> RunService(ServiceLaunch launch) {
+  StringBlock arguments(launch.arguments.size());
+  for (const crypto::SecretBytes& argument : launch.arguments) {
+    arguments.Add(argument.span());
+  }
+  StringBlock environment(launch.environment.size());
+  for (const auto& [name, value] : launch.environment) {
+    environment.Add(Span(name + "="), value.span());
+  }
+  std::vector<char*> argv = arguments.Pointers();
+  std::vector<char*> envp = environment.Pointers();
+  launch.arguments.clear();
+  launch.environment.clear();
+
+  sigset_t forwarded;
+  sigemptyset(&forwarded);
+  for (int signal_number : kForwarded) sigaddset(&forwarded, signal_number);
+  sigaddset(&forwarded, SIGCHLD);
+  sigset_t old_mask;
+  sigprocmask(SIG_BLOCK, &forwarded, &old_mask);
+
+  int pipe_fds[2];
+  if (pipe2(pipe_fds, O_CLOEXEC) != 0) {
+    sigprocmask(SIG_SETMASK, &old_mask, nullptr);
+    return InternalError(std::string("cannot make a pipe: ") +
+                         std::strerror(errno));
+  }
+  UniqueFd report_read(pipe_fds[0]);
+  UniqueFd report_write(pipe_fds[1]);
+  const pid_t child = fork();
+  if (child < 0) {
+    sigprocmask(SIG_SETMASK, &old_mask, nullptr);
+    return InternalError(std::string("cannot fork: ") + std::strerror(errno));
+  }
+  if (child == 0) {
+    BecomeService(launch, argv.data(), envp.data(), old_mask,
+                  report_write.get());
+  }
+  report_write.Reset();
+  // The child has its copies; this process keeps no secret it does not need.
+  for (cas::ServiceFile& file : launch.files)
+    file.content = crypto::SecretBytes();
+  const std::string report = ReadReport(report_read.get());
+
+  int wait_status = 0;
+  if (!report.empty()) {
+    while (waitpid(child, &wait_status, 0) < 0 && errno == EINTR) {
+    }
+    sigprocmask(SIG_SETMASK, &old_mask, nullptr);
+    return Status(static_cast<StatusCode>(static_cast<uint8_t>(report[0])),
+                  report.substr(1));
+  }
+  for (;;) {
+    siginfo_t info{};
+    const int signal_number = sigwaitinfo(&forwarded, &info);
+    if (signal_number < 0) continue;  // EINTR
+    if (signal_number == SIGCHLD) {
+      const pid_t done = waitpid(child, &wait_status, WNOHANG);
+      if (done == child) break;
+      continue;
+    }
+    // The terminal sends its signals to the whole process group, the
+    // service included; only those sent to this process alone go on.
+    if (info.si_code != SI_KERNEL) kill(child, signal_number);
+  }
+  sigprocmask(SIG_SETMASK, &old_mask, nullptr);
+  return ExitCodeOf(wait_status);
+}
+
+}  // namespace coffer::runtime

@@ -1,0 +1,45 @@
+# Helpers for tests and the demo that run the confidential MariaDB of
+# templates/mariadb/ under `coffer run`. Source after tests/lib/stack.sh,
+# with $coffer, $work and pids=() set and a LAS and an attested CAS running
+# (COFFER_LAS_ADDR, COFFER_CAS_ADDR, COFFER_CONFIG exported).
+
+# free_port: prints a loopback TCP port nothing listens on now.
+free_port() {
+  local port
+  for _ in $(seq 1 100); do
+    port=$((20000 + RANDOM % 40000))
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "$port"; return 0; }
+  done
+  return 1
+}
+
+# db_sql SQL: runs SQL through the attested client (DBCLIENT/client), as
+# tab-separated rows without headers.
+db_sql() {
+  "$coffer" run --config-id "$DBCLIENT/client" -- -Ne "$1" 2>"$work/client.err"
+}
+
+# start_db LOG: starts MariaDB under the runtime; sets $db_pid. Returns 0
+# once the attested client can query it, 1 if it exited or never answered.
+start_db() {
+  local log=$1
+  "$coffer" run --config-id "$DBSESSION/mariadb" >"$log" 2>&1 &
+  db_pid=$!
+  pids+=("$db_pid")
+  for _ in $(seq 1 600); do
+    kill -0 "$db_pid" 2>/dev/null || return 1
+    if grep -q "ready for connections" "$log" && db_sql "SELECT 1" >/dev/null; then
+      return 0
+    fi
+    sleep 0.1
+  done
+  return 1
+}
+
+# stop_db: SIGTERM to the runtime, which forwards it; waits for the end.
+stop_db() {
+  [[ -n ${db_pid:-} ]] || return 0
+  kill -TERM "$db_pid" 2>/dev/null
+  wait "$db_pid" 2>/dev/null
+  db_pid=""
+}
