@@ -1,80 +1,144 @@
 #!/usr/bin/env bash
-# `make demo`: the main job on one machine. Until the runtime exists, it
-# shows what works today (the session language, the LAS and the CAS) and
-# says plainly what the full demo will do, then exits non-zero.
+# `make demo`: the seed's single-master confidential MariaDB on one machine,
+# told step by step. Every command it runs is printed with "+". It starts
+# a LAS and a CAS in a fresh directory, runs MariaDB and its client under
+# `coffer run`, shows each protection holding, prints a summary, stops
+# everything and exits 0. KEEP=1 leaves the stack running.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-coffer=${COFFER:-build/bin/coffer}  # COFFER=... runs another build
-
-run() {
-  echo "+ $*"
-  "$@"
-}
-
-echo "== What works today: the session language =="
-export DBSESSION="MariaDBSession-$RANDOM" DBCLIENT="MariaDBClientSession-$RANDOM"
-export MARIADB_MRENCLAVE=$(printf 'a%.0s' {1..64}) CLIENT_MRENCLAVE=$(printf 'c%.0s' {1..64})
-export PLATFORMS=$(printf '1%.0s' {1..64})
-run "$coffer" session check --use-env tests/policy/mariadb_client_session.yml
-run "$coffer" session check --use-env tests/policy/mariadb_session.yml
-echo
-echo "== A session with mistakes: every problem, with its line and column =="
-unset DBCLIENT
-bad=$(mktemp)
-trap 'rm -f "$bad"' EXIT
-sed -e 's/kind: x509-ca/kind: x509ca/' -e 's/size: 32/size: 0/' \
-  tests/policy/mariadb_session.yml >"$bad"
-echo "+ $coffer session check --use-env <a copy with a typo in a kind and a size of 0, DBCLIENT unset>"
-"$coffer" session check --use-env "$bad" || echo "(exit code $?)"
-
-echo
-echo "== The LAS and the CAS, in a fresh directory =="
-demo=$(mktemp -d /tmp/coffer-demo-XXXXXX)
+coffer=$(readlink -f "${COFFER:-build/bin/coffer}")  # COFFER=... runs another build
+work=$(mktemp -d /tmp/coffer-demo-XXXXXX)
+chmod 0755 "$work"
 pids=()
+summary=()
 stop_all() {
+  [[ ${KEEP:-0} == 1 ]] && return
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$demo" "$bad"
+  rm -rf "$work"
 }
 trap stop_all EXIT
-export COFFER_CONFIG=$demo/owner COFFER_LAS_ADDR=$demo/las/las.sock
-wait_for() { for _ in $(seq 1 300); do [[ -s $1 ]] && return 0; sleep 0.1; done; return 1; }
-echo "+ $coffer las serve --data $demo/las &"
-"$coffer" las serve --data "$demo/las" >"$demo/las.out" 2>"$demo/las.log" &
-pids+=($!)
-wait_for "$demo/las.out"
-echo "+ $coffer cas serve --data $demo/cas --listen 127.0.0.1:0 &"
-"$coffer" cas serve --data "$demo/cas" --listen 127.0.0.1:0 >"$demo/cas.out" 2>"$demo/cas.log" &
-pids+=($!)
-wait_for "$demo/cas.out"
-export COFFER_CAS_ADDR=$(head -n 1 "$demo/cas.out")
-echo "+ $coffer las platform-id"
-PLATFORMS=$("$coffer" las platform-id)
-echo "$PLATFORMS"
-export PLATFORMS DBCLIENT="MariaDBClientSession-$RANDOM"
-run "$coffer" measure --self
-run "$coffer" cas attest "$COFFER_CAS_ADDR" --accept-simulation --platform "$PLATFORMS"
-run "$coffer" session create --name "$DBCLIENT" --use-env tests/policy/mariadb_client_session.yml
-run "$coffer" session create --name "$DBSESSION" --use-env tests/policy/mariadb_session.yml
-run "$coffer" session list
-run "$coffer" session verify "$DBSESSION" --use-env tests/policy/mariadb_session.yml
-echo "+ $coffer session update --name $DBSESSION --predecessor <a stale hash> ..."
-"$coffer" session update --name "$DBSESSION" --predecessor "$(printf '0%.0s' {1..64})" \
-  --use-env tests/policy/mariadb_session.yml || echo "(exit code $?: refused, nothing changed)"
-run "$coffer" cas audit verify "$demo/cas/audit.log"
+source tests/lib/stack.sh
+source tests/lib/mariadb.sh
 
-cat <<'TEXT'
+step() { printf '\n== %s ==\n' "$*"; }
+show() { echo "+ $*"; "$@"; }
+# holds TEXT COMMAND...: the command must fail (the protection holds).
+holds() {
+  local text=$1
+  shift
+  echo "+ $*"
+  if "$@" >"$work/attempt.out" 2>&1; then
+    echo "!! NOT REFUSED: $text"; cat "$work/attempt.out"; exit 1
+  fi
+  # The line that says why, else the first one.
+  { grep -m1 -E 'ERROR|refused|denied|not allowed' "$work/attempt.out" ||
+    head -n 1 "$work/attempt.out"; } | cut -c1-200 | sed 's/^/   /'
+  echo "   -> refused: $text"
+  summary+=("refused   $text")
+}
 
-== Not built yet ==
-The full demo will go on from here: start MariaDB under `coffer run`, write personal data through the
-attested client and read it back, then show each protection holding: a
-plaintext connection refused, TLS without a client certificate refused, a
-certificate from another CA refused, root refused, a MariaDB started on
-another platform given no secrets, the stolen data directory unreadable
-without the CAS, and no personal data in clear text in any file written.
+step "1. A LAS (this machine's attestation service) and a CAS, in $work"
+echo "+ $coffer las serve --data $work/las &"
+start_las "$work/las"
+export COFFER_LAS_ADDR="$work/las/las.sock" COFFER_CONFIG="$work/owner"
+echo "+ $coffer cas serve --data $work/cas --listen 127.0.0.1:0 &"
+start_cas cas "$work/cas" "$COFFER_LAS_ADDR"
+export COFFER_CAS_ADDR=$cas
+echo "   CAS listening on $cas"
 
-That needs the runtime and the MariaDB templates, which are not built yet
-(the LAS, the CAS and quote verification are: see README.md), so
-`make demo` stops here with a non-zero exit code.
+step "2. Attest the CAS: is it the coffer build we trust, holding its TLS key?"
+show "$coffer" cas attest "$cas" --accept-simulation
+summary+=("attested  CAS $cas (simulation mode: no SGX hardware here)")
+
+step "3. Platform IDs and measurements"
+echo "+ export PLATFORMS=\$($coffer las platform-id)"
+export PLATFORMS=$("$coffer" las platform-id)
+echo "   $PLATFORMS"
+echo "+ export MARIADB_MRENCLAVE=\$($coffer measure mariadbd)"
+export MARIADB_MRENCLAVE=$("$coffer" measure mariadbd)
+echo "   $MARIADB_MRENCLAVE"
+echo "+ export CLIENT_MRENCLAVE=\$($coffer measure mariadb)"
+export CLIENT_MRENCLAVE=$("$coffer" measure mariadb)
+echo "   $CLIENT_MRENCLAVE"
+
+step "4. The two sessions (policies), from templates/mariadb/"
+export DBSESSION="MariaDBSession-$RANDOM" DBCLIENT="MariaDBClientSession-$RANDOM"
+export MARIADB_DATADIR="$work/mariadb-data" MARIADB_PORT=$(free_port)
+mkdir -p "$MARIADB_DATADIR"
+echo "   DBSESSION=$DBSESSION DBCLIENT=$DBCLIENT MARIADB_PORT=$MARIADB_PORT"
+show "$coffer" session create --name="$DBCLIENT" --use-env templates/mariadb/dbclient.yml
+show "$coffer" session create --name="$DBSESSION" --use-env templates/mariadb/dbsession.yml
+
+step "5. MariaDB under the runtime: keys and certificates only from the CAS"
+echo "+ $coffer run --config-id $DBSESSION/mariadb &"
+if ! start_db "$work/mariadb.log"; then
+  echo "MariaDB did not start:"; cat "$work/mariadb.log" "$work/client.err"; exit 1
+fi
+grep -m1 "coffer run:" "$work/mariadb.log" | sed 's/^/   /'
+echo "   ready on 127.0.0.1:$MARIADB_PORT (first start on an empty data directory)"
+summary+=("started   MariaDB, attested; key and certificates from the CAS only")
+
+step "6. Personal data, written and read through the attested client"
+marker="Jane-Roe-$RANDOM-1984-05-17"
+sql="CREATE TABLE customers (id INT PRIMARY KEY, name VARCHAR(100), born DATE);
+INSERT INTO customers VALUES (1, '$marker', '1984-05-17')"
+echo "+ $coffer run --config-id $DBCLIENT/client -- -Ne \"$sql\""
+db_sql "$sql"
+echo "+ $coffer run --config-id $DBCLIENT/client -- -Ne \"SELECT * FROM customers\""
+db_sql "SELECT * FROM customers" | sed 's/^/   /'
+echo "+ ... -Ne \"SHOW SESSION STATUS LIKE 'Ssl_version'\""
+db_sql "SHOW SESSION STATUS LIKE 'Ssl_version'" | sed 's/^/   /'
+summary+=("wrote     personal data over TLS with a client certificate, read it back")
+
+step "7. Each protection, from the attacker's side"
+pki="$work/attacker-pki"
+mkdir -p "$pki"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 \
+  -subj "/CN=MariaDB CA" -keyout "$pki/ca.key" -out "$pki/ca.crt" 2>/dev/null
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=app" \
+  -keyout "$pki/app.key" -out "$pki/app.csr" 2>/dev/null
+openssl x509 -req -in "$pki/app.csr" -CA "$pki/ca.crt" -CAkey "$pki/ca.key" \
+  -CAcreateserial -days 1 -out "$pki/app.crt" 2>/dev/null
+db="mariadb --no-defaults -h 127.0.0.1 -P $MARIADB_PORT --connect-timeout=5"
+holds "a plaintext connection" $db -u app --skip-ssl -e "SELECT 1"
+holds "TLS without a client certificate" $db -u app --ssl -e "SELECT 1"
+holds "a certificate from another CA (same names)" \
+  $db -u app --ssl-cert="$pki/app.crt" --ssl-key="$pki/app.key" -e "SELECT 1"
+holds "root" $db -u root --ssl -e "SELECT 1"
+echo "+ $coffer las serve --data $work/las2 &   (a second platform)"
+start_las "$work/las2"
+holds "MariaDB on another platform gets no secrets" \
+  "$coffer" run --las "$work/las2/las.sock" --config-id "$DBSESSION/mariadb"
+
+echo "+ stop MariaDB (SIGTERM to the runtime, which forwards it)"
+stop_db
+echo "+ cp -a $MARIADB_DATADIR $work/stolen; mariadbd on the copy with a key of its own"
+holds "the stolen data directory without the CAS's key" \
+  open_stolen_copy "$MARIADB_DATADIR" "$work/stolen" "$work/thief.log"
+echo "+ grep -r -a -l '$marker' <every file written: data, logs, CAS, LAS>"
+if grep -r -a -l "$marker" "$work" --exclude=attempt.out; then
+  echo "!! personal data found in clear text"; exit 1
+fi
+count=$(find "$work" -type f | wc -l)
+echo "   -> none of $count files holds the personal data in clear text"
+summary+=("scanned   $count files written: no personal data in clear text")
+
+if [[ ${KEEP:-0} == 1 ]]; then
+  echo "+ $coffer run --config-id $DBSESSION/mariadb &   (again, for KEEP=1)"
+  start_db "$work/mariadb.log"
+fi
+
+step "Summary"
+printf '  %s\n' "${summary[@]}"
+if [[ ${KEEP:-0} == 1 ]]; then
+  cat <<TEXT
+
+The stack keeps running (KEEP=1). Connect as the authorized client:
+  export COFFER_CAS_ADDR=$COFFER_CAS_ADDR COFFER_LAS_ADDR=$COFFER_LAS_ADDR COFFER_CONFIG=$COFFER_CONFIG
+  $coffer run --config-id $DBCLIENT/client -- -e "SELECT * FROM customers"
+Stop it: kill ${pids[*]}; rm -rf $work
 TEXT
-exit 1
+else
+  echo "  stopped   everything started; removed $work"
+fi

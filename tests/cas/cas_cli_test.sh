@@ -9,8 +9,7 @@ coffer=$(readlink -f "$1")
 work=$(mktemp -d /tmp/coffer-cas-cli-XXXXXX)
 pids=()
 cleanup() {
-  for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null; done
+  stop_started
   rm -rf "$work"
 }
 trap cleanup EXIT

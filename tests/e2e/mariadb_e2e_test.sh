@@ -137,23 +137,7 @@ stop_db
 expect "no file of the data directory holds the personal data" 1 "" -- \
   grep -r -l -a "$marker" "$MARIADB_DATADIR"
 expect "nor does any log" 1 "" -- grep -l -a "$marker" "$work"/db*.log
-cp -a "$MARIADB_DATADIR" "$work/stolen"
-printf '1;%s\n' "$(openssl rand -hex 32)" >"$work/guess.key"
-cat >"$work/thief.cnf" <<CNF
-[mariadbd]
-datadir=$work/stolen
-port=$(free_port)
-bind-address=127.0.0.1
-socket=$work/thief.sock
-pid-file=$work/thief.pid
-user=root
-plugin-load-add=file_key_management
-file-key-management-filename=$work/guess.key
-file-key-management-encryption-algorithm=AES_CTR
-innodb-encrypt-log=ON
-CNF
-timeout 60 mariadbd --defaults-file="$work/thief.cnf" --skip-grant-tables \
-  >"$work/thief.log" 2>&1
+open_stolen_copy "$MARIADB_DATADIR" "$work/stolen" "$work/thief.log"
 code=$?
 expect "the stolen data directory does not open with another key" 0 "" -- \
   test "$code" -ne 0 -a "$code" -ne 124

@@ -43,3 +43,30 @@ stop_db() {
   wait "$db_pid" 2>/dev/null
   db_pid=""
 }
+
+# open_stolen_copy DATADIR COPY LOG: what a thief does with a copy of the
+# data directory: starts a plain mariadbd on it with a key of its own and
+# no grant tables. Prints its first errors on stderr. Returns mariadbd's exit code (124 if it kept running
+# for 60 s, i.e. it opened the copy).
+open_stolen_copy() {
+  local data=$1 copy=$2 log=$3
+  cp -a "$data" "$copy"
+  printf '1;%s\n' "$(openssl rand -hex 32)" >"$copy.key"
+  cat >"$copy.cnf" <<CNF
+[mariadbd]
+datadir=$copy
+port=$(free_port)
+bind-address=127.0.0.1
+socket=$copy.sock
+pid-file=$copy.pid
+user=root
+plugin-load-add=file_key_management
+file-key-management-filename=$copy.key
+file-key-management-encryption-algorithm=AES_CTR
+innodb-encrypt-log=ON
+CNF
+  timeout 60 mariadbd --defaults-file="$copy.cnf" --skip-grant-tables >"$log" 2>&1
+  local code=$?
+  grep -m2 '\[ERROR\]' "$log" >&2
+  return $code
+}

@@ -2,6 +2,13 @@
 # $coffer (the executable), $work (a temporary directory) and pids=() (the
 # caller's cleanup kills every pid added there).
 
+# stop_started: kills every process in $pids and waits for them; for the
+# caller's EXIT trap.
+stop_started() {
+  for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null; done
+}
+
 # start_las DIR: sets $las_pid and $las_id once the socket is up.
 start_las() {
   "$coffer" las serve --data "$1" >"$1.out" 2>"$1.err" &
