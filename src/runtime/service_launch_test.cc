@@ -2,8 +2,10 @@
 
 #include <fcntl.h>
 #include <gmock/gmock.h>
+#include <grp.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -78,6 +80,30 @@ TEST_F(ServiceLaunchTest, TheServiceGetsItsFilesEnvironmentAndDirectory) {
   // Outside the service the file never existed.
   struct stat st {};
   EXPECT_NE(stat(files_.File("run").c_str(), &st), 0);
+}
+
+TEST_F(ServiceLaunchTest, AnOrdinaryUserRunsAServiceWithPrivateFiles) {
+  chmod(output_.path().c_str(), 0777);
+  const std::string seen = output_.File("seen");
+  const pid_t user = fork();
+  if (user == 0) {
+    // As nobody: the runtime needs no privilege of its own.
+    if (setgroups(0, nullptr) != 0 || setresgid(65534, 65534, 65534) != 0 ||
+        setresuid(65534, 65534, 65534) != 0) {
+      _exit(90);
+    }
+    prctl(PR_SET_DUMPABLE, 1);  // undumpable after the uid change only
+    ServiceLaunch launch = Shell("id -u > " + seen + "; cat " +
+                                 files_.File("run/k") + " >> " + seen);
+    launch.files.push_back({files_.File("run/k"), 0600, Secret("user-key")});
+    StatusOr<int> code = RunService(std::move(launch));
+    _exit(code.ok() ? *code : 91);
+  }
+  int status = 0;
+  waitpid(user, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  EXPECT_EQ(Read(seen), "65534\nuser-key");
 }
 
 TEST_F(ServiceLaunchTest, ExitCodesAndSignalsComeBack) {
