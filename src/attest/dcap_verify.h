@@ -20,7 +20,7 @@
 // the platform's patch level.
 //
 // Simulation quotes (QE vendor ID "COFFER-SIMULATE!", see
-// /work/briefs/sim_quote_contract.md) follow the same steps with the PCK
+// docs/architecture.md, "Simulation quotes") follow the same steps with the PCK
 // chain replaced by one self-signed P-256 platform certificate, valid at
 // `now`. They yield type kSimulation, a platform_id, status kUnknown and no
 // advisories; collateral is not used. They can never yield kSgx or kTdx: a

@@ -1,6 +1,6 @@
 // The contract between src/las and src/attest
-// (/work/briefs/sim_quote_contract.md), checked end to end: a quote built
-// by the LAS's own builder verifies here as a simulation quote with the
+// (docs/architecture.md, "Simulation quotes"), checked end to end: a quote
+// built by the LAS's own builder verifies here as a simulation quote with the
 // LAS's platform ID, and a relabelled one does not pass as hardware.
 #include <gtest/gtest.h>
 

@@ -11,7 +11,7 @@
 // certification data. In version 4 those four sit inside a certification
 // data block of type 6 ("QE report certification data"), whose own nested
 // certification data carries the PCK chain. Coffer's simulation quotes use
-// the version 3 layout (see /work/briefs/sim_quote_contract.md), so one
+// the version 3 layout (see docs/architecture.md, "Simulation quotes"), so one
 // parser reads them all.
 //
 // ParseQuote checks structure only: every length field against what is

@@ -1,7 +1,7 @@
 // Test support for src/attest: the real DCAP test vectors, fixed dates,
 // and a simulation quote builder that follows the contract
-// (/work/briefs/sim_quote_contract.md) independently of src/las's, so that
-// a misreading of the contract on either side shows up.
+// (docs/architecture.md, "Simulation quotes") independently of src/las's,
+// so that a misreading of the contract on either side shows up.
 #pragma once
 
 #include <gtest/gtest.h>

@@ -1,5 +1,5 @@
-// The CAS's HTTPS API: routes from /work/briefs/cas_api.md (also in
-// docs/architecture.md) onto Sessions, Provisioner and the identity.
+// The CAS's HTTPS API: the routes of docs/architecture.md ("The CAS API")
+// onto Sessions, Provisioner and the identity.
 //
 // Every handler reads the caller's identity from the TLS connection
 // (net::Request::peer), parses and checks its JSON body (kInvalidArgument

@@ -1,7 +1,8 @@
 // Simulation quotes: Intel's SGX ECDSA quote v3 layout, signed by the LAS.
 //
-// The layout is the one of /work/briefs/sim_quote_contract.md (shared with
-// src/attest, which parses hardware and simulation quotes with one parser):
+// The layout is the one of docs/architecture.md, "Simulation quotes"
+// (shared with src/attest, which parses hardware and simulation quotes with
+// one parser):
 // a 48-byte header whose qe_vendor_id is "COFFER-SIMULATE!", the 384-byte
 // ISV report body (mr_enclave = the program's measurement, mr_signer = the
 // runtime identity, report_data = the caller's), then the signature data:

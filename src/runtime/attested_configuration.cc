@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "attest/quote.h"
+#include "attest/verified_quote.h"
 #include "cas/evidence_check.h"
 #include "crypto/hash.h"
 #include "crypto/keys.h"
@@ -69,6 +70,20 @@ StatusOr<AttestedService> AttestAndFetch(const AttestOptions& options) {
                                          " gave no evidence");
   }
 
+  // Nothing is sent to a CAS before it proved what it is. Simulation is
+  // judged once this service's own quote says which kind it is.
+  cas::EvidenceOptions trust;
+  trust.mrenclaves = options.cas_mrenclaves;
+  trust.accept_simulation = true;
+  trust.now = options.now;
+  StatusOr<cas::TrustedCas> trusted =
+      cas::CheckEvidence(*evidence, cas.server_certificate_der(), trust);
+  if (!trusted.ok()) {
+    return Status(StatusCode::kUnauthenticated,
+                  "CAS " + cas.address() +
+                      " is not trusted: " + trusted.status().message());
+  }
+
   StatusOr<std::string> named = cas.ServiceProgram(options.config_id);
   if (!named.ok()) {
     return named.status().WithContext(
@@ -94,16 +109,13 @@ StatusOr<AttestedService> AttestAndFetch(const AttestOptions& options) {
   COFFER_ASSIGN_OR_RETURN(attest::Quote parsed,
                           attest::ParseQuote(quote->quote));
 
-  cas::EvidenceOptions trust;
-  trust.mrenclaves = options.cas_mrenclaves;
-  trust.accept_simulation = parsed.is_simulation();
-  trust.now = options.now;
-  StatusOr<cas::TrustedCas> trusted =
-      cas::CheckEvidence(*evidence, cas.server_certificate_der(), trust);
-  if (!trusted.ok()) {
+  // A service on hardware never trusts a CAS that runs in simulation.
+  if (trusted->quote.type == attest::QuoteType::kSimulation &&
+      !parsed.is_simulation()) {
     return Status(StatusCode::kUnauthenticated,
                   "CAS " + cas.address() +
-                      " is not trusted: " + trusted.status().message());
+                      " runs in simulation mode and this service does not: "
+                      "its secrets would not be protected there");
   }
 
   StatusOr<cas::ServiceConfiguration> configuration =

@@ -7,8 +7,9 @@
 // In order:
 //  1. make a fresh P-256 key and a short-lived self-signed certificate;
 //  2. connect to the CAS with it and check the CAS's evidence
-//     (cas::CheckEvidence): its measurement must be one of
-//     `cas_mrenclaves` (default: this coffer's own, as the CLI does);
+//     (cas::CheckEvidence) before sending it anything: its measurement
+//     must be one of `cas_mrenclaves` (default: this coffer's own, as the
+//     CLI does);
 //  3. ask the CAS which program the service runs (POST /v1/program), find
 //     it (a name without '/' on $PATH, then the system directories) and
 //     open it;
@@ -16,7 +17,7 @@
 //     SHA-256 of the key's SubjectPublicKeyInfo: the LAS measures the file
 //     itself; a simulation CAS is accepted only when this quote is a
 //     simulation quote too (a service on hardware never trusts a CAS
-//     that is not);
+//     in simulation);
 //  5. post the quote on the same connection (POST /v1/provision) and take
 //     the configuration.
 // The key lives only in this process's memory and goes with it.

@@ -12,7 +12,8 @@
 // Failure (kInvalidArgument, the runtime then starts nothing):
 //   "host argument 3 (\"--skip-ssl\") has no @@3 in the policy's command;
 //    the policy decides which arguments the host may give"
-//   "the policy's command needs host argument 2 (@@2 in \"--port=@@2\")"
+//   "the policy's command needs host argument 2 (@@2 in one of its
+//    arguments); give it after --"
 //
 // Thread safety: a pure function.
 #pragma once

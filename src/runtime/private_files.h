@@ -24,9 +24,9 @@
 // through /proc/PID/root, could look in (docs/threat-model.md).
 //
 // Failure: kInvalidArgument for a path that is not absolute and clean
-// ("injection file \"run/x\": the path must be absolute, without . or ..
-// parts"), or whose only existing ancestor is "/"; kFailedPrecondition for
-// a path through something that is not a directory; kInternal with errno
+// ("injection file \"run/x\": the path must be absolute, without empty,
+// . or .. parts"), or whose only existing ancestor is "/"; kFailedPrecondition
+// for a path through something that is not a directory; kInternal with errno
 // text when the kernel refuses a namespace or mount ("cannot make a user
 // namespace for the service's files: Operation not permitted").
 //

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <openssl/crypto.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -59,8 +60,14 @@ std::span<const uint8_t> Span(const std::string& text) {
 // (one byte) and message on `report`, which closes on a successful exec.
 [[noreturn]] void BecomeService(const ServiceLaunch& launch, char** argv,
                                 char** envp, const sigset_t& old_mask,
-                                int report) {
-  Status status = EnterPrivateMountNamespace();
+                                pid_t runtime, int report) {
+  // A runtime killed outright (SIGKILL cannot be forwarded) still ends its
+  // service, with a SIGTERM it can shut down cleanly on.
+  Status status = OkStatus();
+  if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != runtime) {
+    status = InternalError("the runtime ended before its service started");
+  }
+  if (status.ok()) status = EnterPrivateMountNamespace();
   if (status.ok()) status = WriteInjectedFiles(launch.files);
   if (status.ok() && chdir(launch.working_directory.c_str()) != 0) {
     status =
@@ -136,13 +143,14 @@ StatusOr<int> RunService(ServiceLaunch launch) {
   }
   UniqueFd report_read(pipe_fds[0]);
   UniqueFd report_write(pipe_fds[1]);
+  const pid_t runtime = getpid();
   const pid_t child = fork();
   if (child < 0) {
     sigprocmask(SIG_SETMASK, &old_mask, nullptr);
     return InternalError(std::string("cannot fork: ") + std::strerror(errno));
   }
   if (child == 0) {
-    BecomeService(launch, argv.data(), envp.data(), old_mask,
+    BecomeService(launch, argv.data(), envp.data(), old_mask, runtime,
                   report_write.get());
   }
   report_write.Reset();

@@ -10,7 +10,10 @@
 // environment is passed on. The parent stays to forward SIGTERM, SIGINT,
 // SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 and SIGWINCH sent to it (a signal the
 // terminal already sent to the whole process group is not sent twice), and
-// returns the service's exit code, or 128 + N when signal N ended it.
+// returns the service's exit code, or 128 + N when signal N ended it. A
+// signal sent to the whole process group by other means than the terminal
+// (kill -TERM -PGID) reaches the service twice. If the runtime itself is
+// killed with SIGKILL, the service gets SIGTERM (PR_SET_PDEATHSIG).
 //
 // Failure, with the service not started: the child's reason, e.g.
 // kInternal "cannot mount the in-memory overlay on /run: ...",
