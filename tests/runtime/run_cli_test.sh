@@ -109,6 +109,17 @@ wait "$runner"
 code=$?
 expect "SIGTERM is forwarded and its exit code returned" 0 "" -- test "$code" -eq 42
 expect "the service saw the signal" 0 "got-term" -- cat "$work/wait.out"
+# SIGKILL cannot be forwarded; the kernel sends the service SIGTERM.
+rm -f "$READY"
+"$coffer" run --config-id run-svc/show -- wait >"$work/killed.out" 2>&1 &
+runner=$!
+pids+=("$runner")
+for _ in $(seq 1 300); do [[ -e $READY ]] && break; sleep 0.05; done
+kill -KILL "$runner"
+wait "$runner" 2>/dev/null
+for _ in $(seq 1 100); do grep -q got-term "$work/killed.out" && break; sleep 0.05; done
+expect "a runtime killed outright still ends its service" 0 "got-term" -- \
+  cat "$work/killed.out"
 
 # Attacks.
 "$coffer" run --las "$other_las" --config-id run-svc/show >"$work/o" 2>"$work/e"
