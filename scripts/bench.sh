@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Runs every benchmark in BIN_DIR (files named *_bench). Each prints its
-# figures and their ratio to a baseline measured in the same run; see
+# Runs every benchmark in BIN_DIR (files named *_bench), then the sysbench
+# comparison of the confidential MariaDB with plain MariaDB
+# (scripts/bench_mariadb.sh, with BIN_DIR/coffer). Each prints its figures
+# and their ratio to a baseline measured in the same run; see
 # docs/performance.md for the recorded results and the machine.
 set -euo pipefail
 bin_dir=$1
@@ -10,4 +12,6 @@ for bench in "$bin_dir"/*_bench; do
   echo "== $(basename "$bench")"
   "$bench" --benchmark_counters_tabular=true || status=1
 done
+echo "== mariadb_sysbench (scripts/bench_mariadb.sh)"
+bash "$(dirname "$0")/bench_mariadb.sh" "$bin_dir" || status=1
 exit $status

@@ -10,11 +10,7 @@ work=$(mktemp -d /tmp/coffer-mariadb-e2e-XXXXXX)
 chmod 0755 "$work"
 pids=()
 cleanup() {
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null; done
-  for pid in "${pids[@]}"; do
-    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
-  done
+  stop_started_gently
   rm -rf "$work"
 }
 trap cleanup EXIT

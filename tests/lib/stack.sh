@@ -9,6 +9,16 @@ stop_started() {
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null; done
 }
 
+# stop_started_gently: SIGTERM to every process in $pids, SIGKILL to those
+# still running after 10 s: databases get the chance to shut down cleanly.
+stop_started_gently() {
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null; done
+  for pid in "${pids[@]}"; do
+    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+  done
+}
+
 # start_las DIR: sets $las_pid and $las_id once the socket is up.
 start_las() {
   "$coffer" las serve --data "$1" >"$1.out" 2>"$1.err" &
