@@ -19,7 +19,9 @@
 # factor of the confidential configuration added (TLS as the template has
 # it; TLS with AES-128-GCM only; TLS 1.2 only; at-rest encryption with
 # AES_CTR or AES_CBC; without binlog or redo encryption; TLS and encryption
-# together), all compared in rotation against the
+# together; tls+enc-env: that with only the runtime's environment and an
+# empty OPENSSL_CONF; tls+enc-rotate0: with innodb-encryption-rotate-key-age=0),
+# all compared in rotation against the
 # plain one with sysbench run directly (no runtime). See docs/performance.md.
 #
 # Environment: BENCH_SECONDS (per run; default 20, 10 with --factors),
@@ -92,7 +94,7 @@ plain_base=(--bind-address=127.0.0.1 --user=root --character-set-server=utf8mb4
   --log-bin=mariadb-bin --binlog-format=ROW --binlog-expire-logs-seconds=604800
   --innodb-flush-log-at-trx-commit=1 --sync-binlog=1
   --general-log=OFF --slow-query-log=OFF --skip-stack-trace)
-declare -A port pid ssl
+declare -A port pid ssl envwrap
 
 # start_plain NAME [OPTION...]: initialises $work/NAME/data with
 # mariadb-install-db, starts mariadbd with the base settings and OPTIONs,
@@ -124,7 +126,8 @@ run_plain() {
   local name=$1 dir=$work/$1 t0 opts
   mapfile -t opts <"$dir/opts"
   t0=$(now)
-  mariadbd --no-defaults "${opts[@]}" >>"$dir/mariadbd.log" 2>&1 &
+  # shellcheck disable=SC2086  # envwrap[NAME]: an `env -i ...` prefix or nothing
+  ${envwrap[$name]:-} mariadbd --no-defaults "${opts[@]}" >>"$dir/mariadbd.log" 2>&1 &
   pid[$name]=$!
   pids+=("${pid[$name]}")
   started_s=$(wait_ready "$dir/mariadbd.log" "${pid[$name]}" "$t0") ||
@@ -135,7 +138,8 @@ run_plain() {
 # sysbench_plain NAME WORKLOAD VERB SECONDS
 sysbench_plain() {
   local name=$1
-  (cd "$work/$name/client" && sysbench "/usr/share/sysbench/oltp_$2.lua" "${sysbench_opts[@]}" \
+  # shellcheck disable=SC2086
+  (cd "$work/$name/client" && ${envwrap[$name]:-} sysbench "/usr/share/sysbench/oltp_$2.lua" "${sysbench_opts[@]}" \
     --mysql-port="${port[$name]}" ${ssl[$name]:+--mysql-ssl=on} --time="$4" "$3")
 }
 
@@ -230,7 +234,13 @@ if [[ $mode == --factors ]]; then
     [enc-no-binlog]="${enc[*]} --encrypt-binlog=OFF"
     [enc-no-redo]="${enc[*]} --innodb-encrypt-log=OFF"
     [tls+enc]="${tls[*]} ${enc[*]}"
+    [tls+enc-env]="${tls[*]} ${enc[*]}"
+    [tls+enc-rotate0]="${tls[*]} ${enc[*]} --innodb-encryption-rotate-key-age=0"
   )
+  # tls+enc-env: both mariadbd and sysbench with only the environment the
+  # runtime gives them (dbsession.yml, bench.yml), an empty OPENSSL_CONF too.
+  printf '# empty\n' >"$pki/openssl.cnf"
+  envwrap[tls+enc-env]="env -i TZ=UTC LANG=C.UTF-8 OPENSSL_CONF=$pki/openssl.cnf PATH=$PATH"
   read -ra chosen <<<"${BENCH_FACTORS:-tls tls-aes128 tls12 enc-ctr enc-cbc enc-no-binlog enc-no-redo tls+enc}"
   echo "== starting plain and ${chosen[*]}"
   start_plain plain

@@ -61,13 +61,14 @@ std::span<const uint8_t> Span(const std::string& text) {
 [[noreturn]] void BecomeService(const ServiceLaunch& launch, char** argv,
                                 char** envp, const sigset_t& old_mask,
                                 pid_t runtime, int report) {
+  Status status = EnterPrivateMountNamespace();
   // A runtime killed outright (SIGKILL cannot be forwarded) still ends its
-  // service, with a SIGTERM it can shut down cleanly on.
-  Status status = OkStatus();
-  if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != runtime) {
+  // service, with a SIGTERM it can shut down cleanly on. Set after the
+  // namespaces, since a change of credentials may clear it.
+  if (status.ok() &&
+      (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != runtime)) {
     status = InternalError("the runtime ended before its service started");
   }
-  if (status.ok()) status = EnterPrivateMountNamespace();
   if (status.ok()) status = WriteInjectedFiles(launch.files);
   if (status.ok() && chdir(launch.working_directory.c_str()) != 0) {
     status =
