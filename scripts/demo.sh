@@ -93,13 +93,7 @@ summary+=("wrote     personal data over TLS with a client certificate, read it b
 
 step "7. Each protection, from the attacker's side"
 pki="$work/attacker-pki"
-mkdir -p "$pki"
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 \
-  -subj "/CN=MariaDB CA" -keyout "$pki/ca.key" -out "$pki/ca.crt" 2>/dev/null
-openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=app" \
-  -keyout "$pki/app.key" -out "$pki/app.csr" 2>/dev/null
-openssl x509 -req -in "$pki/app.csr" -CA "$pki/ca.crt" -CAkey "$pki/ca.key" \
-  -CAcreateserial -days 1 -out "$pki/app.crt" 2>/dev/null
+make_foreign_pki "$pki"
 db="mariadb --no-defaults -h 127.0.0.1 -P $MARIADB_PORT --connect-timeout=5"
 holds "a plaintext connection" $db -u app --skip-ssl -e "SELECT 1"
 holds "TLS without a client certificate" $db -u app --ssl -e "SELECT 1"

@@ -68,13 +68,7 @@ expect "the injected files cannot be seen from outside the service" 0 "" -- \
 # Clients that are not authorized. The mariadb client here is run by hand,
 # as an attacker on this machine would.
 pki="$work/pki"
-mkdir -p "$pki"
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 \
-  -subj "/CN=MariaDB CA" -keyout "$pki/ca.key" -out "$pki/ca.crt" 2>/dev/null
-openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=app" \
-  -keyout "$pki/app.key" -out "$pki/app.csr" 2>/dev/null
-openssl x509 -req -in "$pki/app.csr" -CA "$pki/ca.crt" -CAkey "$pki/ca.key" \
-  -CAcreateserial -days 1 -out "$pki/app.crt" 2>/dev/null
+make_foreign_pki "$pki"
 raw() { mariadb --no-defaults -h 127.0.0.1 -P "$MARIADB_PORT" --connect-timeout=5 "$@" -e "SELECT 1"; }
 expect "a plaintext connection is refused" 1 "" -- raw -u app --skip-ssl
 expect "TLS without a client certificate is refused" 1 "Access denied" -- raw -u app --ssl

@@ -70,3 +70,17 @@ CNF
   grep -m2 '\[ERROR\]' "$log" >&2
   return $code
 }
+
+# make_foreign_pki DIR: an attacker's CA with the session CA's name and a
+# client certificate with the app's name (DIR/ca.crt, DIR/app.crt,
+# DIR/app.key): names alone must not open the database.
+make_foreign_pki() {
+  local pki=$1
+  mkdir -p "$pki"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 \
+    -subj "/CN=MariaDB CA" -keyout "$pki/ca.key" -out "$pki/ca.crt" 2>/dev/null
+  openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=app" \
+    -keyout "$pki/app.key" -out "$pki/app.csr" 2>/dev/null
+  openssl x509 -req -in "$pki/app.csr" -CA "$pki/ca.crt" -CAkey "$pki/ca.key" \
+    -CAcreateserial -days 1 -out "$pki/app.crt" 2>/dev/null
+}
