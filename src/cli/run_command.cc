@@ -32,7 +32,7 @@ struct RunFlags {
 };
 
 std::string Environment(const char* name) {
-  const char* value = std::getenv(name);
+  const char* value = std::getenv(name);  // NOLINT(concurrency-mt-unsafe)
   return value == nullptr ? std::string() : std::string(value);
 }
 

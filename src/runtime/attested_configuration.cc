@@ -11,6 +11,7 @@
 #include "attest/quote.h"
 #include "attest/verified_quote.h"
 #include "cas/evidence_check.h"
+#include "common/files.h"
 #include "crypto/hash.h"
 #include "crypto/keys.h"
 #include "las/client.h"
@@ -40,7 +41,8 @@ StatusOr<std::string> FindProgram(const std::string& program,
     const std::string directory = directories.substr(start, end - start);
     start = end + 1;
     if (directory.empty() || directory.front() != '/') continue;
-    const std::string candidate = directory + "/" + program;
+    std::string candidate = directory;
+    candidate.append("/").append(program);
     if (IsExecutableFile(candidate)) return candidate;
   }
   return NotFoundError("program \"" + program + "\" is not on PATH (" +
@@ -96,7 +98,7 @@ StatusOr<AttestedService> AttestAndFetch(const AttestOptions& options) {
       las::UniqueFd(open(service.program_path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!service.program.valid()) {
     return NotFoundError("cannot open program " + service.program_path + ": " +
-                         std::strerror(errno));
+                         ErrnoText(errno));
   }
 
   const crypto::Sha256Digest binding = crypto::Sha256(key.PublicKeyDer());

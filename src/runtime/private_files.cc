@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/files.h"
 #include "las/unique_fd.h"
 
 namespace coffer::runtime {
@@ -23,18 +24,25 @@ using las::UniqueFd;
 // service writes beside them (pid files, sockets).
 constexpr char kTmpfsOptions[] = "mode=0755,size=64m";
 
-Status ErrnoError(const std::string& what) {
-  return InternalError(what + ": " + std::strerror(errno));
+Status KernelError(const std::string& what) {
+  return InternalError(what + ": " + ErrnoText(errno));
 }
 
 Status WriteProcFile(const char* path, const std::string& text) {
   UniqueFd fd(open(path, O_WRONLY | O_CLOEXEC));
   if (!fd.valid() || write(fd.get(), text.data(), text.size()) !=
                          static_cast<ssize_t>(text.size())) {
-    return ErrnoError(std::string("cannot write ") + path +
-                      " for the service's user namespace");
+    return KernelError(std::string("cannot write ") + path +
+                       " for the service's user namespace");
   }
   return OkStatus();
+}
+
+// "injection file \"PATH\": WHAT".
+std::string AboutFile(std::string_view path, std::string_view what) {
+  std::string text = "injection file \"";
+  text.append(path).append("\": ").append(what);
+  return text;
 }
 
 Status CheckPath(std::string_view path) {
@@ -72,23 +80,23 @@ Status MountOverlay(const std::string& directory) {
   UniqueFd lower(open(directory.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
   struct stat host {};
   if (!lower.valid() || fstat(lower.get(), &host) != 0) {
-    return ErrnoError("cannot open " + directory);
+    return KernelError("cannot open " + directory);
   }
   if (mount("coffer-files", directory.c_str(), "tmpfs", MS_NOSUID | MS_NODEV,
             kTmpfsOptions) != 0) {
-    return ErrnoError("cannot mount a tmpfs on " + directory);
+    return KernelError("cannot mount a tmpfs on " + directory);
   }
   const std::string upper_path = directory + "/upper";
   const std::string work_path = directory + "/work";
   if (mkdir(upper_path.c_str(), host.st_mode & 07777) != 0 ||
       chmod(upper_path.c_str(), host.st_mode & 07777) != 0 ||
       mkdir(work_path.c_str(), 0700) != 0) {
-    return ErrnoError("cannot prepare the overlay of " + directory);
+    return KernelError("cannot prepare the overlay of " + directory);
   }
   UniqueFd upper(open(upper_path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
   UniqueFd work(open(work_path.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (!upper.valid() || !work.valid()) {
-    return ErrnoError("cannot open the overlay layers of " + directory);
+    return KernelError("cannot open the overlay layers of " + directory);
   }
   const std::string options =
       "lowerdir=/proc/self/fd/" + std::to_string(lower.get()) +
@@ -96,7 +104,7 @@ Status MountOverlay(const std::string& directory) {
       ",workdir=/proc/self/fd/" + std::to_string(work.get());
   if (mount("coffer-files", directory.c_str(), "overlay", MS_NOSUID | MS_NODEV,
             options.c_str()) != 0) {
-    return ErrnoError("cannot mount the in-memory overlay on " + directory);
+    return KernelError("cannot mount the in-memory overlay on " + directory);
   }
   return OkStatus();
 }
@@ -111,12 +119,11 @@ Status MakeParents(const std::string& path, const std::string& point) {
     if (mkdir(directory.c_str(), 0755) == 0) continue;
     struct stat st {};
     if (errno != EEXIST || lstat(directory.c_str(), &st) != 0) {
-      return ErrnoError("injection file \"" + path + "\": cannot make " +
-                        directory);
+      return KernelError(AboutFile(path, "cannot make " + directory));
     }
     if (!S_ISDIR(st.st_mode)) {
-      return FailedPreconditionError("injection file \"" + path + "\": " +
-                                     directory + " is not a directory");
+      return FailedPreconditionError(
+          AboutFile(path, directory + " is not a directory"));
     }
   }
   return OkStatus();
@@ -128,7 +135,8 @@ Status WriteFile(const cas::ServiceFile& file, const std::string& point) {
                    O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
                    0600));
   if (!fd.valid()) {
-    return ErrnoError("injection file \"" + file.path + "\": cannot create it");
+    return KernelError("injection file \"" + file.path +
+                       "\": cannot create it");
   }
   const std::span<const uint8_t> content = file.content.span();
   for (size_t done = 0; done < content.size();) {
@@ -136,12 +144,12 @@ Status WriteFile(const cas::ServiceFile& file, const std::string& point) {
         write(fd.get(), content.data() + done, content.size() - done);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
-      return ErrnoError("injection file \"" + file.path + "\": cannot write");
+      return KernelError("injection file \"" + file.path + "\": cannot write");
     }
     done += static_cast<size_t>(n);
   }
   if (fchmod(fd.get(), file.mode & 07777) != 0) {
-    return ErrnoError("injection file \"" + file.path + "\": cannot set mode");
+    return KernelError("injection file \"" + file.path + "\": cannot set mode");
   }
   return OkStatus();
 }
@@ -153,11 +161,11 @@ Status EnterPrivateMountNamespace() {
   const gid_t gid = getgid();
   if (geteuid() == 0) {
     if (unshare(CLONE_NEWNS) != 0) {
-      return ErrnoError("cannot make a mount namespace for the service");
+      return KernelError("cannot make a mount namespace for the service");
     }
   } else {
     if (unshare(CLONE_NEWUSER | CLONE_NEWNS) != 0) {
-      return ErrnoError(
+      return KernelError(
           "cannot make a user namespace for the service's files (is "
           "kernel.unprivileged_userns_clone or "
           "user.max_user_namespaces 0?)");
@@ -173,7 +181,7 @@ Status EnterPrivateMountNamespace() {
   }
   // Nothing mounted from here on may propagate to the host.
   if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) {
-    return ErrnoError("cannot make the service's mounts private");
+    return KernelError("cannot make the service's mounts private");
   }
   return OkStatus();
 }
@@ -195,8 +203,8 @@ StatusOr<std::vector<std::string>> OverlayPoints(
           "over / (use a path under an existing directory such as /run)");
     }
     if (!S_ISDIR(st.st_mode)) {
-      return FailedPreconditionError("injection file \"" + path + "\": " +
-                                     directory + " is not a directory");
+      return FailedPreconditionError(
+          AboutFile(path, directory + " is not a directory"));
     }
     points.push_back(std::move(directory));
   }

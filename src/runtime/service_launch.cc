@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <openssl/crypto.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -12,6 +13,7 @@
 #include <cstring>
 #include <span>
 
+#include "common/files.h"
 #include "runtime/private_files.h"
 
 namespace coffer::runtime {
@@ -71,9 +73,8 @@ std::span<const uint8_t> Span(const std::string& text) {
   }
   if (status.ok()) status = WriteInjectedFiles(launch.files);
   if (status.ok() && chdir(launch.working_directory.c_str()) != 0) {
-    status =
-        NotFoundError("cannot change to the working directory " +
-                      launch.working_directory + ": " + std::strerror(errno));
+    status = NotFoundError("cannot change to the working directory " +
+                           launch.working_directory + ": " + ErrnoText(errno));
   }
   if (status.ok()) {
     // A "#!" script is read by its interpreter through /proc/self/fd, so
@@ -83,11 +84,11 @@ std::span<const uint8_t> Span(const std::string& text) {
         magic[1] == '!') {
       fcntl(launch.program.get(), F_SETFD, 0);
     }
-    sigprocmask(SIG_SETMASK, &old_mask, nullptr);
+    pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
     execveat(launch.program.get(), "", argv, envp, AT_EMPTY_PATH);
     status =
         FailedPreconditionError("program " + launch.program_path +
-                                " cannot be executed: " + std::strerror(errno));
+                                " cannot be executed: " + ErrnoText(errno));
   }
   const std::string report_text =
       std::string(1, static_cast<char>(status.code())) + status.message();
@@ -134,21 +135,21 @@ StatusOr<int> RunService(ServiceLaunch launch) {
   for (int signal_number : kForwarded) sigaddset(&forwarded, signal_number);
   sigaddset(&forwarded, SIGCHLD);
   sigset_t old_mask;
-  sigprocmask(SIG_BLOCK, &forwarded, &old_mask);
+  pthread_sigmask(SIG_BLOCK, &forwarded, &old_mask);
 
   int pipe_fds[2];
   if (pipe2(pipe_fds, O_CLOEXEC) != 0) {
-    sigprocmask(SIG_SETMASK, &old_mask, nullptr);
+    pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
     return InternalError(std::string("cannot make a pipe: ") +
-                         std::strerror(errno));
+                         ErrnoText(errno));
   }
   UniqueFd report_read(pipe_fds[0]);
   UniqueFd report_write(pipe_fds[1]);
   const pid_t runtime = getpid();
   const pid_t child = fork();
   if (child < 0) {
-    sigprocmask(SIG_SETMASK, &old_mask, nullptr);
-    return InternalError(std::string("cannot fork: ") + std::strerror(errno));
+    pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
+    return InternalError(std::string("cannot fork: ") + ErrnoText(errno));
   }
   if (child == 0) {
     BecomeService(launch, argv.data(), envp.data(), old_mask, runtime,
@@ -164,7 +165,7 @@ StatusOr<int> RunService(ServiceLaunch launch) {
   if (!report.empty()) {
     while (waitpid(child, &wait_status, 0) < 0 && errno == EINTR) {
     }
-    sigprocmask(SIG_SETMASK, &old_mask, nullptr);
+    pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
     return Status(static_cast<StatusCode>(static_cast<uint8_t>(report[0])),
                   report.substr(1));
   }
@@ -181,7 +182,7 @@ StatusOr<int> RunService(ServiceLaunch launch) {
     // service included; only those sent to this process alone go on.
     if (info.si_code != SI_KERNEL) kill(child, signal_number);
   }
-  sigprocmask(SIG_SETMASK, &old_mask, nullptr);
+  pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
   return ExitCodeOf(wait_status);
 }
 
