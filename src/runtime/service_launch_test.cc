@@ -149,6 +149,7 @@ TEST_F(ServiceLaunchTest, AFailureBeforeExecStartsNothing) {
   launch.working_directory = output_.File("missing");
   code = RunService(std::move(launch));
   ASSERT_FALSE(code.ok());
+  EXPECT_EQ(code.status().code(), StatusCode::kNotFound);
   EXPECT_THAT(code.status().message(),
               HasSubstr("cannot change to the working directory"));
   struct stat st {};
