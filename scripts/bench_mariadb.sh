@@ -22,7 +22,10 @@
 # together; tls+enc-env: that with only the runtime's environment and an
 # empty OPENSSL_CONF; tls+enc-rotate0: with innodb-encryption-rotate-key-age=0),
 # all compared in rotation against the
-# plain one with sysbench run directly (no runtime). See docs/performance.md.
+# plain one with sysbench run directly (no runtime). tls-off and tls-on are
+# one server with TLS configured but not required, sysbench without and with
+# TLS: their ratio is the cost of TLS alone, free of the differences between
+# two servers. See docs/performance.md.
 #
 # Environment: BENCH_SECONDS (per run; default 20, 10 with --factors),
 # BENCH_ROUNDS (default 3), BENCH_WORKLOADS (default "read_write read_only"),
@@ -94,7 +97,7 @@ plain_base=(--bind-address=127.0.0.1 --user=root --character-set-server=utf8mb4
   --log-bin=mariadb-bin --binlog-format=ROW --binlog-expire-logs-seconds=604800
   --innodb-flush-log-at-trx-commit=1 --sync-binlog=1
   --general-log=OFF --slow-query-log=OFF --skip-stack-trace)
-declare -A port pid ssl envwrap
+declare -A port pid ssl envwrap shares
 
 # start_plain NAME [OPTION...]: initialises $work/NAME/data with
 # mariadb-install-db, starts mariadbd with the base settings and OPTIONs,
@@ -151,6 +154,7 @@ declare -A tps_of
 bench() {
   local names=("$@") n w r order log
   for n in "${names[@]}"; do
+    [[ -n ${shares[$n]:-} ]] && continue  # another name's server: prepared there
     echo "   prepare $n"
     run_sysbench "$n" read_write prepare 0 >"$work/prepare-$n.log" 2>&1 ||
       { tail -n 20 "$work/prepare-$n.log"; fail "sysbench prepare failed on $n"; }
@@ -236,19 +240,28 @@ if [[ $mode == --factors ]]; then
     [tls+enc]="${tls[*]} ${enc[*]}"
     [tls+enc-env]="${tls[*]} ${enc[*]}"
     [tls+enc-rotate0]="${tls[*]} ${enc[*]} --innodb-encryption-rotate-key-age=0"
+    [tls-off]="${tls[*]} --require-secure-transport=OFF"
+    [tls-on]="(tls-off's server)"
   )
   # tls+enc-env: both mariadbd and sysbench with only the environment the
   # runtime gives them (dbsession.yml, bench.yml), an empty OPENSSL_CONF too.
   printf '# empty\n' >"$pki/openssl.cnf"
   envwrap[tls+enc-env]="env -i TZ=UTC LANG=C.UTF-8 OPENSSL_CONF=$pki/openssl.cnf PATH=$PATH"
-  read -ra chosen <<<"${BENCH_FACTORS:-tls tls-aes128 tls12 enc-ctr enc-cbc enc-no-binlog enc-no-redo tls+enc}"
+  read -ra chosen <<<"${BENCH_FACTORS:-tls tls-aes128 tls12 enc-ctr enc-cbc enc-no-binlog enc-no-redo tls+enc tls-off tls-on}"
   echo "== starting plain and ${chosen[*]}"
   start_plain plain
   for v in "${chosen[@]}"; do
     [[ -n ${variant[$v]:-} ]] || fail "unknown factor $v"
-    [[ $v == tls* ]] && ssl[$v]=1
-    # shellcheck disable=SC2086  # the options hold no spaces but the cipher list's colons
-    start_plain "$v" ${variant[$v]}
+    [[ $v == tls* && $v != tls-off ]] && ssl[$v]=1
+    if [[ $v == tls-on ]]; then
+      [[ -n ${port[tls-off]:-} ]] || fail "tls-on needs tls-off before it in BENCH_FACTORS"
+      port[$v]=${port[tls-off]}
+      shares[$v]="tls-off"
+      mkdir -p "$work/$v/client"
+    else
+      # shellcheck disable=SC2086  # the options hold no spaces but the cipher list's colons
+      start_plain "$v" ${variant[$v]}
+    fi
     if [[ -n ${ssl[$v]:-} ]]; then
       cp "$pki/ca.crt" "$work/$v/client/cacert.pem"
       cp "$pki/app.crt" "$work/$v/client/client-cert.pem"
@@ -262,6 +275,10 @@ if [[ $mode == --factors ]]; then
   bench plain "${chosen[@]}"
   echo "== factors: each variant against plain (median of rounds)"
   report plain "${chosen[@]}"
+  if [[ -n ${shares[tls-on]:-} ]]; then
+    echo "== TLS alone: the same server, sysbench with TLS against without"
+    report tls-off tls-on
+  fi
   exit 0
 fi
 
