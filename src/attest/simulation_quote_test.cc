@@ -156,12 +156,17 @@ TEST_F(SimulationQuoteTest, PlatformCertificateMustBeValidNow) {
 // Issued by another key under the same name: the names match, the
 // signature does not.
 TEST_F(SimulationQuoteTest, PlatformCertificateMustBeSelfSigned) {
+  // The right name and key, but signed by another platform's key.
   const SimulationPlatform other = MakeSimulationPlatform(1);
+  const crypto::Certificate other_ca = ValueOrDie(crypto::MakeSelfSignedCa(
+      *other.key, SpecFrom2025("Coffer simulated platform",
+                               crypto::CertificateSpec::Usage::kCa,
+                               std::chrono::days(365))));
   const crypto::CertificateSpec spec = SpecFrom2025(
       "Coffer simulated platform", crypto::CertificateSpec::Usage::kServer,
       std::chrono::days(365));
   const crypto::Certificate issued = ValueOrDie(crypto::IssueCertificate(
-      other.certificate, *other.key, platform_.key->public_key(), spec));
+      other_ca, *other.key, platform_.key->public_key(), spec));
   const Bytes quote =
       ReplaceCertificationData(BuildSimulationQuote(platform_, spec_),
                                kCertificationPckChain, issued.ToPem());

@@ -102,13 +102,12 @@ crypto::CertificateSpec SpecFrom2025(std::string common_name,
 
 SimulationPlatform MakeSimulationPlatform(int which) {
   const crypto::PrivateKey& key = CachedP256Key(100 + which);
-  // A CA certificate, because crypto:: makes self-signed ones only for CAs
-  // (the LAS's has CA:FALSE); verification does not look at the flag.
+  // Shaped like the LAS's (las/platform_certificate.h), but from 2025.
   const crypto::CertificateSpec spec = SpecFrom2025(
-      "Coffer simulated platform", crypto::CertificateSpec::Usage::kCa,
+      "Coffer simulated platform", crypto::CertificateSpec::Usage::kSigning,
       std::chrono::days(36525));
   SimulationPlatform platform{
-      &key, ValueOrDie(crypto::MakeSelfSignedCa(key, spec)), ""};
+      &key, ValueOrDie(crypto::MakeSelfSignedLeaf(key, spec)), ""};
   platform.platform_id = HexEncode(crypto::Sha256(key.PublicKeyDer()));
   return platform;
 }

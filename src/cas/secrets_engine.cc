@@ -72,6 +72,7 @@ std::string_view UsageName(Usage usage) {
     case Usage::kServer: return "server";
     case Usage::kClient: return "client";
     case Usage::kServerAndClient: return "server,client";
+    case Usage::kSigning: return "signing";
     case Usage::kCa: return "ca";
   }
   return "unknown";

@@ -44,6 +44,7 @@ int RunMeasure(const MeasureFlags& flags) {
       return kExitRefused;
     }
     // A bare name is found as `coffer run` finds a policy's program.
+    // NOLINTNEXTLINE(concurrency-mt-unsafe): no other thread runs yet
     const char* search_path = std::getenv("PATH");
     StatusOr<std::string> path = runtime::FindProgram(
         flags.program, search_path == nullptr ? "" : search_path);

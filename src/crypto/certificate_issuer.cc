@@ -188,7 +188,10 @@ StatusOr<Certificate> Build(const Certificate* issuer,
   }
   std::string key_usage = "critical,digitalSignature";
   if (is_ca) key_usage = "critical,keyCertSign,cRLSign";
-  if (!is_ca && IsRsa(subject_key.type())) key_usage += ",keyEncipherment";
+  // An RSA TLS peer may also receive an encrypted premaster secret.
+  if (!is_ca && spec.usage != Usage::kSigning && IsRsa(subject_key.type())) {
+    key_usage += ",keyEncipherment";
+  }
 
   X509V3_CTX context;
   X509V3_set_ctx(&context,

@@ -33,6 +33,7 @@ struct CertificateSpec {
     kServer,           // extendedKeyUsage serverAuth
     kClient,           // extendedKeyUsage clientAuth
     kServerAndClient,  // both
+    kSigning,          // no extendedKeyUsage: signs data, is no TLS peer
     kCa,               // CA:TRUE, no extendedKeyUsage
   };
 

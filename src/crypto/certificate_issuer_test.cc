@@ -95,6 +95,18 @@ TEST(CertificateIssuerTest, UsageSelectsExtendedKeyUsage) {
       XKU_SSL_SERVER);
 }
 
+TEST(CertificateIssuerTest, SigningLeafHasNoExtendedKeyUsage) {
+  // Even an RSA key signs only: keyEncipherment is for TLS peers.
+  const PrivateKey& key = CachedKey(KeyType::kRsa2048);
+  CertificateSpec spec = LeafSpec("signer");
+  spec.usage = Usage::kSigning;
+  const Certificate leaf = ValueOrDie(MakeSelfSignedLeaf(key, spec));
+  EXPECT_FALSE(leaf.IsCa());
+  EXPECT_EQ(X509_get_key_usage(leaf.native()), KU_DIGITAL_SIGNATURE);
+  EXPECT_EQ(X509_get_extension_flags(leaf.native()) & EXFLAG_XKUSAGE, 0U);
+  EXPECT_EQ(X509_verify(leaf.native(), key.public_key().native()), 1);
+}
+
 TEST(CertificateIssuerTest, RsaLeafAlsoAllowsKeyEncipherment) {
   const testing::TestPki pki = testing::MakeTestPki();
   const Certificate leaf = ValueOrDie(IssueCertificate(

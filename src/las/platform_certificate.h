@@ -3,8 +3,8 @@
 // In a simulation quote the certification data is this one certificate in
 // place of Intel's PCK chain: self-signed by the platform key (P-256), CN
 // "Coffer simulated platform", valid for 100 years from its creation,
-// basicConstraints CA:FALSE and keyUsage digitalSignature, both critical.
-// crypto::MakeSelfSignedCa only makes CA certificates, hence this builder.
+// basicConstraints CA:FALSE and keyUsage digitalSignature, both critical,
+// no extendedKeyUsage (crypto's self-signed leaf for signing).
 //
 // Thread safety: may be called from any thread.
 #pragma once

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -81,6 +82,9 @@ TEST(PlatformTest, CertificateFollowsTheContract) {
   EXPECT_EQ(certificate.common_name(), kPlatformCommonName);
   EXPECT_EQ(certificate.subject(), certificate.issuer());
   EXPECT_FALSE(certificate.IsCa());
+  EXPECT_EQ(X509_get_key_usage(certificate.native()), KU_DIGITAL_SIGNATURE);
+  EXPECT_EQ(X509_get_extension_flags(certificate.native()) & EXFLAG_XKUSAGE,
+            0U);
   EXPECT_EQ(certificate.not_before(), kNow);
   EXPECT_EQ(certificate.not_after(), kNow + kPlatformCertificateValidity);
   // Self-signed: its own key verifies its signature.

@@ -288,20 +288,14 @@ StatusOr<crypto::Certificate> MakeSelfSignedIdentityCertificate(
     std::chrono::system_clock::time_point not_before,
     std::chrono::seconds valid_for, std::vector<std::string> dns_names,
     std::vector<std::string> ip_addresses) {
-  // crypto issues leaves only from a CA certificate. A CA certificate of the
-  // same key and name makes the leaf self-issued and self-signed, while the
-  // leaf keeps a leaf's key usage (digitalSignature), which TLS peers check.
   crypto::CertificateSpec spec;
   spec.common_name = std::move(common_name);
   spec.not_before = not_before;
   spec.valid_for = valid_for;
-  spec.usage = crypto::CertificateSpec::Usage::kCa;
-  COFFER_ASSIGN_OR_RETURN(crypto::Certificate self,
-                          crypto::MakeSelfSignedCa(key, spec));
   spec.usage = crypto::CertificateSpec::Usage::kServerAndClient;
   spec.dns_names = std::move(dns_names);
   spec.ip_addresses = std::move(ip_addresses);
-  return crypto::IssueCertificate(self, key, key.public_key(), spec);
+  return crypto::MakeSelfSignedLeaf(key, spec);
 }
 
 PeerIdentity PeerIdentityOf(const SSL* ssl) {
