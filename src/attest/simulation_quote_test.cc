@@ -156,7 +156,6 @@ TEST_F(SimulationQuoteTest, PlatformCertificateMustBeValidNow) {
 // Issued by another key under the same name: the names match, the
 // signature does not.
 TEST_F(SimulationQuoteTest, PlatformCertificateMustBeSelfSigned) {
-  // The right name and key, but signed by another platform's key.
   const SimulationPlatform other = MakeSimulationPlatform(1);
   const crypto::Certificate other_ca = ValueOrDie(crypto::MakeSelfSignedCa(
       *other.key, SpecFrom2025("Coffer simulated platform",
