@@ -241,7 +241,6 @@ if [[ $mode == --factors ]]; then
     [tls+enc-env]="${tls[*]} ${enc[*]}"
     [tls+enc-rotate0]="${tls[*]} ${enc[*]} --innodb-encryption-rotate-key-age=0"
     [tls-off]="${tls[*]} --require-secure-transport=OFF"
-    [tls-on]="(tls-off's server)"
   )
   # tls+enc-env: both mariadbd and sysbench with only the environment the
   # runtime gives them (dbsession.yml, bench.yml), an empty OPENSSL_CONF too.
@@ -251,14 +250,14 @@ if [[ $mode == --factors ]]; then
   echo "== starting plain and ${chosen[*]}"
   start_plain plain
   for v in "${chosen[@]}"; do
-    [[ -n ${variant[$v]:-} ]] || fail "unknown factor $v"
     [[ $v == tls* && $v != tls-off ]] && ssl[$v]=1
-    if [[ $v == tls-on ]]; then
+    if [[ $v == tls-on ]]; then  # no server of its own: tls-off's, with TLS
       [[ -n ${port[tls-off]:-} ]] || fail "tls-on needs tls-off before it in BENCH_FACTORS"
       port[$v]=${port[tls-off]}
       shares[$v]="tls-off"
       mkdir -p "$work/$v/client"
     else
+      [[ -n ${variant[$v]:-} ]] || fail "unknown factor $v"
       # shellcheck disable=SC2086  # the options hold no spaces but the cipher list's colons
       start_plain "$v" ${variant[$v]}
     fi
