@@ -86,10 +86,23 @@ class SecretResolver {
       }
       return exporter.status();
     }
-    COFFER_RETURN_IF_ERROR(CheckExport((*exporter)->session, source.secret,
-                                       session.name, session.hash));
+    COFFER_ASSIGN_OR_RETURN(ExportGrant grant,
+                            CheckExport((*exporter)->session, source.secret,
+                                        session.name, session.hash));
     const SecretValue* value = (*exporter)->secrets.Find(source.secret);
     if (value == nullptr) return not_exported;
+    // The exporter limited this importer to the certificate: a session
+    // someone else writes (an analyst's) could mint certificates with a
+    // CA's key.
+    if (grant == ExportGrant::kPublicOnly &&
+        !IsPublicForm(*value, reference.format)) {
+      return PermissionDeniedError(
+          "session \"" + session.name + "\": secret \"" + reference.name +
+          "\" is imported from session \"" + source.session +
+          "\" as public only; format \"" +
+          std::string(policy::FormatName(reference.format)) +
+          "\" is not allowed");
+    }
     return FormatSecret(reference.name, *value, reference.format);
   }
 

@@ -15,7 +15,9 @@
 //  4. the measurement matches one of the service's attestation rules;
 //  5. the platform is one of the service's `platforms` (when listed);
 //  6. every secret the configuration names resolves, imports included
-//     (the exporting session must export it to this one).
+//     (the exporting session must export it to this one; when it exports
+//     it `public_only`, only a certificate format: crt, chain, der or the
+//     default of a certificate, never a key).
 // A refusal is kPermissionDenied with a message that says which check
 // failed and for which session/service, never which secret would have
 // been released; it is counted and written to the audit log.

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <optional>
 #include <span>
 
 #include "common/encoding.h"
@@ -163,24 +164,43 @@ StatusOr<std::string> FormatSecret(std::string_view name,
   return InvalidArgumentError(Describe(name, value) + " has no value");
 }
 
-Status CheckExport(const policy::Session& exporter, std::string_view secret,
-                   std::string_view importer_name,
-                   std::string_view importer_hash) {
+StatusOr<ExportGrant> CheckExport(const policy::Session& exporter,
+                                  std::string_view secret,
+                                  std::string_view importer_name,
+                                  std::string_view importer_hash) {
+  std::optional<ExportGrant> grant;
   if (const policy::Secret* exported = exporter.FindSecret(secret)) {
     for (const policy::ExportTarget& target : exported->exports) {
       if (target.session == importer_name &&
           (!target.session_hash ||
            EqualsIgnoringCase(*target.session_hash, importer_hash))) {
-        return OkStatus();
+        if (!target.public_only) return ExportGrant::kWhole;
+        grant = ExportGrant::kPublicOnly;
       }
     }
   }
+  if (grant.has_value()) return *grant;
   std::string message = "session \"" + exporter.name +
                         "\" does not export secret \"" + std::string(secret);
   message += "\" to session \"";
   message += importer_name;
   message += "\"";
   return PermissionDeniedError(std::move(message));
+}
+
+bool IsPublicForm(const SecretValue& value, SecretFormat format) {
+  if (!value.HasCertificate()) return false;
+  switch (format) {
+    case SecretFormat::kDefault:  // of a certificate: the certificate
+    case SecretFormat::kCrt:
+    case SecretFormat::kChain:
+    case SecretFormat::kDer: return true;
+    case SecretFormat::kKey:
+    case SecretFormat::kKeyDer:
+    case SecretFormat::kHex:
+    case SecretFormat::kBase64: return false;
+  }
+  return false;
 }
 
 StatusOr<std::string> PublicCertificate(const policy::Session& session,

@@ -1,7 +1,7 @@
 // Secret values as they leave the CAS: the text a substitution
 // `$$COFFER::name[:format]$$` puts into a service's configuration, the
-// rule that lets one session import another's secret, and the public part
-// of a secret marked `export_public`.
+// rule that lets one session import another's secret (whole, or only its
+// public part), and the public part of a secret marked `export_public`.
 //
 // Formats by kind (the same table as the checker's, policy/check_references):
 //   ascii     default: the text; hex; base64
@@ -42,19 +42,35 @@ StatusOr<std::string> FormatSecret(std::string_view name,
                                    const SecretValue& value,
                                    policy::SecretFormat format);
 
+// What an importing session may have of a secret exported to it.
+enum class ExportGrant {
+  kWhole,       // every format: an x509 leaf's key too, as a client
+                // certificate is issued for its importer
+  kPublicOnly,  // `public_only: true`: only the certificate (IsPublicForm)
+};
+
 // Whether session `importer_name`, whose current hash is `importer_hash`,
-// may import secret `secret` of `exporter`: OK when that secret lists an
-// export to `importer_name` that pins no session_hash or pins this one
-// (compared without regard to case). This checks only the permission; the
-// caller fetches the exporter's value.
+// may import secret `secret` of `exporter`, and what of it: granted when
+// that secret lists an export to `importer_name` that pins no session_hash
+// or pins this one (compared without regard to case). Several matching
+// exports add up: the grant is kWhole when any of them is not public_only.
+// This checks only the permission; the caller fetches the exporter's value
+// and, for kPublicOnly, keeps to IsPublicForm.
 // Failure: kPermissionDenied
 //   session "db" does not export secret "ca" to session "client"
 // with the same message whether the secret does not exist, is not
 // exported, or is exported only to another revision, so that an importer
 // learns nothing about the exporter's other secrets.
-Status CheckExport(const policy::Session& exporter, std::string_view secret,
-                   std::string_view importer_name,
-                   std::string_view importer_hash);
+StatusOr<ExportGrant> CheckExport(const policy::Session& exporter,
+                                  std::string_view secret,
+                                  std::string_view importer_name,
+                                  std::string_view importer_hash);
+
+// Whether `format` of `value` gives only its public part: the certificate
+// of an x509 or x509-ca secret as crt, chain, der or the default format.
+// False for every key format and for every other kind, whose values have
+// no public part.
+bool IsPublicForm(const SecretValue& value, policy::SecretFormat format);
 
 // The public part of `secret` of `session`, for GET
 // /v1/public/{session}/{secret}: the certificate (PEM) of an x509 or

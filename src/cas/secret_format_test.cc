@@ -48,6 +48,8 @@ secrets:
   - {name: ca, kind: x509-ca, export_public: true}
   - {name: server, kind: x509, issuer: ca, dns: [localhost], export_public: true, export: [{session: client}]}
   - {name: pinned, kind: ascii, export_public: true, export: ["client:ABCDEF0123456789abcdef0123456789ABCDEF0123456789abcdef0123456789"]}
+  - {name: db_ca, kind: x509-ca, export: [{session: analyst, public_only: true}, {session: client}]}
+  - {name: both, kind: x509-ca, export: [{session: client, public_only: true}, {session: client, session_hash: ABCDEF0123456789abcdef0123456789ABCDEF0123456789abcdef0123456789}]}
 )";
 
 class SecretFormatTest : public ::testing::Test {
@@ -210,20 +212,21 @@ TEST_F(SecretFormatTest, CorruptStoredKeysAreDataLoss) {
 }
 
 TEST_F(SecretFormatTest, ExportsAllowOnlyTheNamedSession) {
-  EXPECT_TRUE(CheckExport(session_, "server", "client", "any hash").ok());
+  EXPECT_EQ(ValueOrDie(CheckExport(session_, "server", "client", "any hash")),
+            ExportGrant::kWhole);
   const std::string denied_to_other =
       "session \"db\" does not export secret \"server\" to session \"other\"";
-  Status status = CheckExport(session_, "server", "other", "");
+  Status status = CheckExport(session_, "server", "other", "").status();
   EXPECT_EQ(status.code(), StatusCode::kPermissionDenied);
   EXPECT_EQ(status.message(), denied_to_other);
 
   // A secret that is not exported, or does not exist: the same answer.
-  status = CheckExport(session_, "ca", "client", "");
+  status = CheckExport(session_, "ca", "client", "").status();
   EXPECT_EQ(status.code(), StatusCode::kPermissionDenied);
   EXPECT_EQ(status.message(),
             "session \"db\" does not export secret \"ca\" to session "
             "\"client\"");
-  status = CheckExport(session_, "nosuch", "client", "");
+  status = CheckExport(session_, "nosuch", "client", "").status();
   EXPECT_EQ(status.code(), StatusCode::kPermissionDenied);
   EXPECT_EQ(status.message(),
             "session \"db\" does not export secret \"nosuch\" to session "
@@ -235,11 +238,53 @@ TEST_F(SecretFormatTest, HashPinnedExportsAllowOnlyThatRevision) {
       "abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789";
   EXPECT_TRUE(CheckExport(session_, "pinned", "client", hash).ok());
   const Status status =
-      CheckExport(session_, "pinned", "client", std::string(64, '0'));
+      CheckExport(session_, "pinned", "client", std::string(64, '0')).status();
   EXPECT_EQ(status.code(), StatusCode::kPermissionDenied);
   EXPECT_EQ(status.message(),
             "session \"db\" does not export secret \"pinned\" to session "
             "\"client\"");
+}
+
+TEST_F(SecretFormatTest, PublicOnlyExportsGrantOnlyTheCertificate) {
+  EXPECT_EQ(ValueOrDie(CheckExport(session_, "db_ca", "analyst", "")),
+            ExportGrant::kPublicOnly);
+  // The same secret exported whole to another session.
+  EXPECT_EQ(ValueOrDie(CheckExport(session_, "db_ca", "client", "")),
+            ExportGrant::kWhole);
+  // Matching exports add up: the pinned revision gets it whole, any other
+  // only its certificate.
+  const std::string hash =
+      "abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789";
+  EXPECT_EQ(ValueOrDie(CheckExport(session_, "both", "client", hash)),
+            ExportGrant::kWhole);
+  EXPECT_EQ(
+      ValueOrDie(CheckExport(session_, "both", "client", std::string(64, '0'))),
+      ExportGrant::kPublicOnly);
+}
+
+TEST_F(SecretFormatTest, PublicFormsAreTheCertificateOnly) {
+  for (const char* name : {"ca", "server"}) {
+    const SecretValue& value = *values_.Find(name);
+    for (SecretFormat format : kAllFormats) {
+      const bool is_public =
+          format == SecretFormat::kDefault || format == SecretFormat::kCrt ||
+          format == SecretFormat::kChain || format == SecretFormat::kDer;
+      EXPECT_EQ(IsPublicForm(value, format), is_public)
+          << name << Spelling(format);
+      if (!is_public) continue;
+      // What a public form gives holds no key.
+      StatusOr<std::string> text = FormatSecret(name, value, format);
+      ASSERT_TRUE(text.ok()) << text.status().ToString();
+      EXPECT_EQ(text->find("PRIVATE KEY"), std::string::npos);
+    }
+  }
+  // Other kinds have no public part in any format.
+  for (const char* name : {"password", "key", "signing"}) {
+    for (SecretFormat format : kAllFormats) {
+      EXPECT_FALSE(IsPublicForm(*values_.Find(name), format))
+          << name << Spelling(format);
+    }
+  }
 }
 
 TEST_F(SecretFormatTest, OnlyCertificatesArePublic) {

@@ -12,6 +12,7 @@
 #include "cas/audit_log.h"
 #include "common/encoding.h"
 #include "common/files.h"
+#include "crypto/certificate.h"
 #include "crypto/hash.h"
 #include "crypto/keys.h"
 #include "crypto/test_pki.h"
@@ -94,6 +95,76 @@ services:
     command: app --ca=$$COFFER::db_ca:crt$$
 secrets:
   - {name: db_ca, import: {session: db, secret: ca}}
+security:
+  attestation: {tolerate: [simulation]}
+)";
+
+// A database whose CA's certificate goes to an analyst's session, which
+// someone else writes, and whose key goes only to the operator's.
+constexpr std::string_view kDbForAnalysts = R"(name: db-1
+version: "0.3"
+services:
+  - name: server
+    attestation: [{mrenclave: [$MRENCLAVE]}]
+    command: server
+secrets:
+  - {name: ca_key, kind: private-key}
+  - {name: ca, kind: x509-ca, private_key: ca_key, export: [{session: analyst-1, public_only: true}, {session: operator}]}
+  - {name: analyst_cert, kind: x509, issuer: ca, endpoint: client, common_name: analyst-1, export: [{session: analyst-1}]}
+security:
+  attestation: {tolerate: [simulation]}
+)";
+
+// `app` takes what an analyst needs; the others try for the CA's key.
+constexpr std::string_view kAnalystSession = R"(name: analyst-1
+version: "0.3"
+services:
+  - name: app
+    image_name: app_files
+    attestation: [{mrenclave: [$MRENCLAVE]}]
+    command: app --ca=$$COFFER::db_ca:crt$$
+  - name: mint
+    image_name: mint_files
+    attestation: [{mrenclave: [$MRENCLAVE]}]
+    command: mint
+  - name: mint_scone
+    attestation: [{mrenclave: [$MRENCLAVE]}]
+    command: mint
+    environment: {CA_KEY: "$$SCONE::db_ca.key$$"}
+  - name: mint_der
+    image_name: mint_der_files
+    attestation: [{mrenclave: [$MRENCLAVE]}]
+    command: mint
+images:
+  - name: app_files
+    injection_files:
+      - {path: /run/ca.pem, content: "$$COFFER::db_ca$$"}
+      - {path: /run/chain.pem, content: "$$COFFER::db_ca:chain$$"}
+      - {path: /run/ca.der, content: "$$COFFER::db_ca:der$$"}
+      - {path: /run/client.pem, content: "$$COFFER::client:crt$$"}
+      - {path: /run/client.key, content: "$$COFFER::client:key$$"}
+  - name: mint_files
+    injection_files:
+      - {path: /run/ca.pem, content: "$$COFFER::db_ca:crt$$"}
+      - {path: /run/ca.key, content: "$$COFFER::db_ca:key$$"}
+  - name: mint_der_files
+    injection_files:
+      - {path: /run/ca.key.der, content: "$$COFFER::db_ca:key:der$$"}
+secrets:
+  - {name: db_ca, import: {session: db-1, secret: ca}}
+  - {name: client, import: {session: db-1, secret: analyst_cert}}
+security:
+  attestation: {tolerate: [simulation]}
+)";
+
+constexpr std::string_view kOperatorSession = R"(name: operator
+version: "0.3"
+services:
+  - name: admin
+    attestation: [{mrenclave: [$MRENCLAVE]}]
+    command: admin --ca-key=$$COFFER::db_ca:key$$
+secrets:
+  - {name: db_ca, import: {session: db-1, secret: ca}}
 security:
   attestation: {tolerate: [simulation]}
 )";
@@ -388,6 +459,70 @@ TEST_F(CasServiceTest, ImportsOnlyWhatIsExportedToTheImporter) {
             std::string::npos);
   EXPECT_EQ(other_.Call(*cas_, "GET", "/v1/public/db/db_key").status, 404);
   EXPECT_EQ(other_.Call(*cas_, "GET", "/v1/public/db/ca_key").status, 404);
+}
+
+TEST_F(CasServiceTest, PublicOnlyImportsGiveCertificatesNeverTheCaKey) {
+  for (auto [name, text] : {std::pair{"db-1", kDbForAnalysts},
+                            {"analyst-1", kAnalystSession},
+                            {"operator", kOperatorSession}}) {
+    const net::Response created =
+        owner_.Call(*cas_, "POST", "/v1/sessions",
+                    Json{{"name", name},
+                         {"session", text},
+                         {"variables", {{"MRENCLAVE", measurement_}}}}
+                        .dump());
+    ASSERT_EQ(created.status, 201) << created.body;
+  }
+  Caller runtime;
+  auto file_text = [](const Json& configuration, size_t index) {
+    return std::string(AsString(ValueOrDie(Base64Decode(
+        configuration["files"][index]["content_base64"].get<std::string>()))));
+  };
+
+  // The analyst gets the CA's certificate in every certificate format, and
+  // its own client certificate with its key (issued for it).
+  const net::Response app =
+      Provision(runtime, "analyst-1/app", QuoteFor(runtime));
+  ASSERT_EQ(app.status, 200) << app.body;
+  const Json configuration = Body(app);
+  const std::string ca = file_text(configuration, 0);
+  EXPECT_EQ(ca.find("-----BEGIN CERTIFICATE-----"), 0u);
+  EXPECT_EQ(configuration["command"][1], "--ca=" + ca);
+  EXPECT_EQ(file_text(configuration, 1), ca);  // a root: its chain is itself
+  EXPECT_EQ(file_text(configuration, 2)[0], '\x30');  // DER
+  const crypto::Certificate client =
+      ValueOrDie(crypto::Certificate::FromPem(file_text(configuration, 3)));
+  const crypto::PrivateKey client_key =
+      ValueOrDie(crypto::PrivateKey::FromPem(file_text(configuration, 4)));
+  EXPECT_EQ(client_key.PublicKeyDer(), client.PublicKeyDer());
+
+  // Any key format of the CA is refused, naming the importer, the secret
+  // and the exporter, and nothing of the configuration is released.
+  auto refused = [&](const std::string& service, std::string_view format) {
+    const net::Response response =
+        Provision(runtime, "analyst-1/" + service, QuoteFor(runtime));
+    EXPECT_EQ(response.status, 403) << response.body;
+    EXPECT_EQ(Body(response)["message"],
+              "cannot resolve the configuration of session analyst-1/" +
+                  service +
+                  ": session \"analyst-1\": secret \"db_ca\" is imported "
+                  "from session \"db-1\" as public only; format \"" +
+                  std::string(format) + "\" is not allowed");
+    EXPECT_EQ(response.body.find("PRIVATE KEY"), std::string::npos);
+    EXPECT_EQ(response.body.find("CERTIFICATE-----"), std::string::npos);
+    EXPECT_EQ(response.body.find("content_base64"), std::string::npos);
+  };
+  refused("mint", "key");
+  refused("mint_scone", "key");
+  refused("mint_der", "key:der");
+
+  // A session the CA is exported to whole still gets its key.
+  const net::Response admin =
+      Provision(runtime, "operator/admin", QuoteFor(runtime));
+  ASSERT_EQ(admin.status, 200) << admin.body;
+  EXPECT_EQ(Body(admin)["command"][1].get<std::string>().find(
+                "--ca-key=-----BEGIN PRIVATE KEY-----"),
+            0u);
 }
 
 TEST_F(CasServiceTest, RestartKeepsStateAndIdentityAnotherPlatformCannotOpen) {

@@ -5,30 +5,23 @@
 #include "net/http_server.h"
 
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/ssl.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
-#include <condition_variable>
 #include <exception>
-#include <mutex>
-#include <thread>
-#include <vector>
 
 #include "common/log.h"
 #include "net/asio_support.h"
 #include "net/connection_manager.h"
 #include "net/dispatch.h"
 #include "net/server_metrics.h"
+#include "net/tcp_server.h"
 
 namespace coffer::net {
 namespace {
@@ -38,7 +31,6 @@ using namespace internal;
 
 // Bounded waits the configuration does not expose.
 constexpr std::chrono::seconds kTlsShutdownTimeout{1};
-constexpr std::chrono::milliseconds kAcceptRetryDelay{100};
 constexpr size_t kReadChunk = 16 * 1024;
 
 // After an error response to a request whose rest is unread, the server
@@ -47,18 +39,12 @@ constexpr size_t kReadChunk = 16 * 1024;
 constexpr size_t kMaxLingerBytes = 8 * 1024 * 1024;
 constexpr std::chrono::seconds kMaxLingerTime{2};
 
-// The server whose thread this is, so Wait() can refuse to join itself.
+// The server whose handler thread this is, so Wait() can refuse to join
+// itself (TcpServer knows its own I/O threads).
 thread_local const void* t_current_server = nullptr;
 
 auto Redirect(error_code& ec) {
   return asio::redirect_error(asio::use_awaitable, ec);
-}
-
-std::string EndpointText(const tcp::endpoint& endpoint) {
-  const std::string address = endpoint.address().to_string();
-  const std::string host =
-      endpoint.address().is_v6() ? "[" + address + "]" : address;
-  return host + ":" + std::to_string(endpoint.port());
 }
 
 bool IsHttpParseError(const error_code& ec) {
@@ -94,15 +80,15 @@ struct ServerShared {
         tls(std::move(tls_in)),
         ssl_context(NewSslCtxReference(*tls)),
         router(std::move(router_in)),
-        metrics(config.metrics),
-        connections(config.max_connections) {}
+        metrics(config.metrics) {}
 
   const ServerConfig config;
   const std::shared_ptr<const TlsContext> tls;
   asio::ssl::context ssl_context;
   const Router router;
   ServerMetrics metrics;
-  ConnectionManager connections;
+  // Set once the TcpServer runs, before the first connection.
+  ConnectionManager* connections = nullptr;
   // Null when handlers run on the I/O threads.
   std::unique_ptr<asio::thread_pool> handler_pool;
   const void* server_id = nullptr;
@@ -121,7 +107,7 @@ asio::awaitable<DispatchResult> DispatchCoroutine(const ServerShared* shared,
 // One TLS connection: handshake, then requests until the peer closes, a
 // deadline passes, an error makes the stream unusable, or the server
 // drains. Its coroutine runs on the connection's strand; Close* post there.
-class Connection final : public ManagedConnection,
+class Connection final : public ServedConnection,
                          public std::enable_shared_from_this<Connection> {
  public:
   Connection(ServerShared& shared, tcp::socket socket)
@@ -130,24 +116,19 @@ class Connection final : public ManagedConnection,
         remote_(RemoteText(socket)),
         stream_(beast::tcp_stream(std::move(socket)), shared.ssl_context) {}
 
-  const asio::any_io_executor& executor() const { return executor_; }
+  asio::any_io_executor executor() const override { return executor_; }
 
-  // The coroutine's frame owns `self`, which keeps the connection alive
-  // for as long as it runs.
-  static asio::awaitable<void> Run(std::shared_ptr<Connection> self) {
-    self->shared_.metrics.ConnectionOpened();
-    try {
-      co_await self->Serve();
-    } catch (const std::exception& e) {
-      Log(LogLevel::kWarning, "connection ended by an unexpected exception",
-          {{"remote", self->remote_}, {"error", e.what()}});
-    } catch (...) {
-      Log(LogLevel::kWarning, "connection ended by an unexpected exception",
-          {{"remote", self->remote_}});
-    }
-    self->CloseNow();
-    self->shared_.metrics.ConnectionClosed();
-    self->shared_.connections.Remove(self.get());
+  // TcpServer holds `this` alive until it returns, and catches exceptions.
+  asio::awaitable<void> Serve() override {
+    shared_.metrics.ConnectionOpened();
+    struct Closer {
+      Connection* connection;
+      ~Closer() {
+        connection->CloseNow();
+        connection->shared_.metrics.ConnectionClosed();
+      }
+    } closer{this};
+    co_await ServeRequests();
   }
 
   void CloseIfIdle() override {
@@ -174,7 +155,7 @@ class Connection final : public ManagedConnection,
     tcp().close();
   }
 
-  asio::awaitable<void> Serve() {
+  asio::awaitable<void> ServeRequests() {
     if (!co_await Handshake()) co_return;
     while (co_await WaitForRequest()) {
       if (!co_await ServeOneRequest()) break;
@@ -208,7 +189,7 @@ class Connection final : public ManagedConnection,
   // False when the connection should end quietly: the peer closed it, it
   // stayed idle too long, or the server drains.
   asio::awaitable<bool> WaitForRequest() {
-    if (closed_ || shared_.connections.draining()) co_return false;
+    if (closed_ || shared_.connections->draining()) co_return false;
     if (buffer_.size() == 0) {
       error_code ec;
       idle_ = true;
@@ -264,7 +245,7 @@ class Connection final : public ManagedConnection,
     }
     // Decided after the handler: a drain that began meanwhile ends the
     // connection after this response.
-    const bool again = keep_alive && !shared_.connections.draining();
+    const bool again = keep_alive && !shared_.connections->draining();
     const int status = result.response.status;
     const bool written =
         co_await WriteResponse(std::move(result.response), version, again);
@@ -417,106 +398,49 @@ class HttpServer::Impl {
  public:
   Impl(ServerConfig config, std::shared_ptr<const TlsContext> tls,
        Router router)
-      : work_(asio::make_work_guard(io_)),
-        acceptor_(asio::make_strand(io_)),
-        shared_(std::move(config), std::move(tls), std::move(router)) {
+      : shared_(std::move(config), std::move(tls), std::move(router)) {
     shared_.server_id = this;
   }
 
   ~Impl() { Stop(); }
 
-  Status Listen() {
+  Status Start() {
     const ServerConfig& config = shared_.config;
-    error_code ec;
-    const asio::ip::address address = asio::ip::make_address(config.host, ec);
-    if (ec) {
-      return InvalidArgumentError("server: \"" + config.host +
-                                  "\" is not an IP address");
+    if (config.handler_threads > 0) {
+      shared_.handler_pool = std::make_unique<asio::thread_pool>(
+          static_cast<size_t>(config.handler_threads));
     }
-    const tcp::endpoint endpoint(address, config.port);
-    const std::string where = EndpointText(endpoint);
-    if (acceptor_.open(endpoint.protocol(), ec); !ec) {
-      acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
-    }
-    if (!ec) acceptor_.bind(endpoint, ec);
-    if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
-    if (!ec) bound_ = acceptor_.local_endpoint(ec);
-    if (ec) {
-      return UnavailableError("cannot listen on " + where + ": " +
-                              ErrorText(ec));
-    }
+    TcpServerConfig tcp_config{.host = config.host,
+                               .port = config.port,
+                               .io_threads = config.io_threads,
+                               .max_connections = config.max_connections,
+                               .drain_timeout = config.drain_timeout,
+                               .name = "https server"};
+    auto factory = [this](tcp::socket socket) {
+      return std::make_shared<Connection>(shared_, std::move(socket));
+    };
+    auto over_limit = [this] { shared_.metrics.OverLimit(); };
+    COFFER_ASSIGN_OR_RETURN(
+        tcp_, TcpServer::Start(std::move(tcp_config), std::move(factory),
+                               std::move(over_limit)));
+    shared_.connections = &tcp_->connections();
     return OkStatus();
   }
 
-  void StartThreads() {
-    if (shared_.config.handler_threads > 0) {
-      shared_.handler_pool = std::make_unique<asio::thread_pool>(
-          static_cast<size_t>(shared_.config.handler_threads));
-    }
-    asio::co_spawn(acceptor_.get_executor(), AcceptLoop(),
-                   [](const std::exception_ptr& error) {
-                     if (error) {
-                       Log(LogLevel::kError, "accept loop ended by exception");
-                     }
-                   });
-    for (int i = 0; i < shared_.config.io_threads; ++i) {
-      threads_.emplace_back([this] { RunIoThread(); });
-    }
-    started_ = true;
-    Log(LogLevel::kInfo, "https server listening",
-        {{"address", address()},
-         {"io_threads", shared_.config.io_threads},
-         {"handler_threads", shared_.config.handler_threads}});
-  }
-
-  uint16_t port() const { return bound_.port(); }
-  std::string address() const { return EndpointText(bound_); }
-
+  uint16_t port() const { return tcp_->port(); }
+  std::string address() const { return tcp_->address(); }
   void RequestStop() {
-    {
-      std::lock_guard lock(mutex_);
-      if (stop_requested_) return;
-      stop_requested_ = true;
-      drain_deadline_ = Clock::now() + shared_.config.drain_timeout;
-    }
-    asio::post(acceptor_.get_executor(), [this] {
-      error_code ignored;
-      acceptor_.close(ignored);
-    });
-    shared_.connections.BeginDrain();
-    stop_requested_changed_.notify_all();
+    if (tcp_ != nullptr) tcp_->RequestStop();
   }
 
   void Wait() {
-    if (t_current_server == this) {
+    if (tcp_ == nullptr) return;
+    if (t_current_server == this || tcp_->OnOwnThread()) {
       RequestStop();
       return;
     }
-    std::unique_lock wait_lock(wait_mutex_);
-    Clock::time_point deadline;
-    {
-      std::unique_lock lock(mutex_);
-      stop_requested_changed_.wait(lock, [this] { return stop_requested_; });
-      if (stopped_) return;
-      deadline = drain_deadline_;
-    }
-    if (!shared_.connections.WaitUntilEmpty(deadline)) {
-      Log(LogLevel::kWarning, "drain deadline passed; closing connections",
-          {{"open", static_cast<uint64_t>(shared_.connections.size())}});
-      shared_.connections.CloseAll();
-      shared_.connections.WaitUntilEmpty();
-    }
-    // Nothing is left but the accept loop, which ends with the acceptor;
-    // without the work guard the I/O threads return once it has.
-    work_.reset();
-    for (std::thread& thread : threads_) thread.join();
-    threads_.clear();
+    tcp_->Wait();
     if (shared_.handler_pool != nullptr) shared_.handler_pool->join();
-    std::lock_guard lock(mutex_);
-    stopped_ = true;
-    if (started_) {
-      Log(LogLevel::kInfo, "https server stopped", {{"address", address()}});
-    }
   }
 
   void Stop() {
@@ -525,73 +449,9 @@ class HttpServer::Impl {
   }
 
  private:
-  void RunIoThread() {
-    t_current_server = this;
-    for (;;) {
-      try {
-        io_.run();
-        return;
-      } catch (const std::exception& e) {
-        // Coroutines catch their own exceptions; this is a last resort that
-        // keeps the thread serving.
-        Log(LogLevel::kError, "exception escaped an I/O handler",
-            {{"error", e.what()}});
-      }
-    }
-  }
-
-  asio::awaitable<void> AcceptLoop() {
-    for (;;) {
-      error_code ec;
-      tcp::socket socket = co_await acceptor_.async_accept(
-          asio::any_io_executor(asio::make_strand(io_)), Redirect(ec));
-      if (ec) {
-        if (!acceptor_.is_open() || ec == asio::error::operation_aborted) {
-          co_return;
-        }
-        // Out of descriptors, most likely: wait instead of spinning.
-        Log(LogLevel::kWarning, "accept failed", {{"error", ec.message()}});
-        asio::steady_timer timer(acceptor_.get_executor(), kAcceptRetryDelay);
-        co_await timer.async_wait(Redirect(ec));
-        continue;
-      }
-      // Responses are small writes; without this each can wait for the
-      // client's delayed ACK.
-      error_code ignored;
-      socket.set_option(tcp::no_delay(true), ignored);
-      auto connection =
-          std::make_shared<Connection>(shared_, std::move(socket));
-      if (!shared_.connections.Add(connection.get())) {
-        shared_.metrics.OverLimit();
-        Log(LogLevel::kDebug, "connection refused: limit reached");
-        continue;  // `connection` closes its socket
-      }
-      const asio::any_io_executor executor = connection->executor();
-      asio::co_spawn(executor, Connection::Run(std::move(connection)),
-                     [](const std::exception_ptr& error) {
-                       if (error) {
-                         Log(LogLevel::kError, "connection ended by exception");
-                       }
-                     });
-    }
-  }
-
-  // Declared first, destroyed last: every I/O object below belongs to it.
-  asio::io_context io_;
-  asio::executor_work_guard<asio::io_context::executor_type> work_;
-  tcp::acceptor acceptor_;
   ServerShared shared_;
-  tcp::endpoint bound_;
-  std::vector<std::thread> threads_;
-
-  std::mutex mutex_;
-  std::condition_variable stop_requested_changed_;
-  bool stop_requested_ = false;
-  bool stopped_ = false;
-  bool started_ = false;  // written before any thread could read it
-  Clock::time_point drain_deadline_;
-  // Serializes concurrent Wait() calls.
-  std::mutex wait_mutex_;
+  // Declared after shared_: its connections use it until they end.
+  std::unique_ptr<TcpServer> tcp_;
 };
 
 StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
@@ -612,8 +472,7 @@ StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
   }
   auto impl = std::make_unique<Impl>(std::move(config), std::move(tls),
                                      std::move(router));
-  COFFER_RETURN_IF_ERROR(impl->Listen());
-  impl->StartThreads();
+  COFFER_RETURN_IF_ERROR(impl->Start());
   return std::unique_ptr<HttpServer>(new HttpServer(std::move(impl)));
 }
 

@@ -557,7 +557,7 @@ TEST(HttpServerTest, StartRefusesBadConfigs) {
       config, testing::ServerContext(ServerIdentity()), TestRouter());
   ASSERT_FALSE(by_name.ok());
   EXPECT_EQ(by_name.status().message(),
-            "server: \"localhost\" is not an IP address");
+            "https server: \"localhost\" is not an IP address");
 
   const TlsIdentity identity = ClientIdentity().tls();
   auto client_context = ValueOrDie(MakeClientTlsContext(

@@ -149,20 +149,28 @@ Status CheckVerification(const ServerVerification& verification) {
   return InvalidArgumentError("server verification: unknown mode");
 }
 
-// The trust store and host name check of kCaAndHostName.
-Status UseCaAndHostName(SSL_CTX* context,
-                        const ServerVerification& verification) {
+// Adds `ca_certificates_der` to the context's trust store.
+Status AddTrustedCas(SSL_CTX* context, const std::vector<Bytes>& cas,
+                     std::string_view what) {
   X509_STORE* store = SSL_CTX_get_cert_store(context);
-  for (size_t i = 0; i < verification.ca_certificates_der.size(); ++i) {
-    auto ca = crypto::Certificate::FromDer(verification.ca_certificates_der[i]);
+  for (size_t i = 0; i < cas.size(); ++i) {
+    auto ca = crypto::Certificate::FromDer(cas[i]);
     if (!ca.ok()) {
-      return ca.status().WithContext("server verification: CA certificate " +
+      return ca.status().WithContext(std::string(what) + ": CA certificate " +
                                      std::to_string(i + 1));
     }
     if (X509_STORE_add_cert(store, ca->native()) != 1) {
       return LibsslError("cannot add CA certificate \"" + ca->subject() + "\"");
     }
   }
+  return OkStatus();
+}
+
+// The trust store and host name check of kCaAndHostName.
+Status UseCaAndHostName(SSL_CTX* context,
+                        const ServerVerification& verification) {
+  COFFER_RETURN_IF_ERROR(AddTrustedCas(
+      context, verification.ca_certificates_der, "server verification"));
   X509_VERIFY_PARAM* param = SSL_CTX_get0_param(context);
   // An IP address must match an iPAddress entry, a name a dNSName entry.
   if (X509_VERIFY_PARAM_set1_ip_asc(param, verification.host_name.c_str()) !=
@@ -230,21 +238,41 @@ std::string TlsContext::ExplainVerificationFailure(const SSL* ssl) const {
          X509_verify_cert_error_string(result);
 }
 
+ClientVerification ClientVerification::Ca(
+    std::vector<Bytes> ca_certificates_der) {
+  ClientVerification v;
+  v.mode = Mode::kCa;
+  v.ca_certificates_der = std::move(ca_certificates_der);
+  return v;
+}
+
 StatusOr<std::shared_ptr<const TlsContext>> MakeServerTlsContext(
-    const TlsIdentity& identity) {
+    const TlsIdentity& identity, const ClientVerification& clients) {
   ClearOpenSslErrors();
   TlsContext::SslCtxPtr context(SSL_CTX_new(TLS_server_method()));
   if (context == nullptr) return LibsslError("SSL_CTX_new");
   COFFER_RETURN_IF_ERROR(ConfigureCommon(context.get()));
   COFFER_RETURN_IF_ERROR(UseIdentity(context.get(), identity));
-  // Clients authenticate by key, so any certificate is accepted, but one is
-  // required.
   SSL_CTX_set_num_tickets(context.get(), 0);
   SSL_CTX_set_verify(context.get(),
                      SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT,
                      nullptr);
-  SSL_CTX_set_cert_verify_callback(context.get(), AcceptAnyCertificate,
-                                   nullptr);
+  if (clients.mode == ClientVerification::Mode::kCa) {
+    if (clients.ca_certificates_der.empty()) {
+      return InvalidArgumentError(
+          "client verification: no CA certificate given");
+    }
+    COFFER_RETURN_IF_ERROR(AddTrustedCas(
+        context.get(), clients.ca_certificates_der, "client verification"));
+    // OpenSSL's chain verification, and the leaf must be meant for clients.
+    X509_VERIFY_PARAM_set_purpose(SSL_CTX_get0_param(context.get()),
+                                  X509_PURPOSE_SSL_CLIENT);
+  } else {
+    // Clients authenticate by key, so any certificate is accepted, but one
+    // is required.
+    SSL_CTX_set_cert_verify_callback(context.get(), AcceptAnyCertificate,
+                                     nullptr);
+  }
   return std::shared_ptr<const TlsContext>(
       new TlsContext(std::move(context), true, ServerVerification()));
 }
@@ -305,6 +333,22 @@ PeerIdentity PeerIdentityOf(const SSL* ssl) {
   identity.certificate_der = CertificateDer(leaf);
   identity.spki_sha256_hex = HexEncode(crypto::Sha256(SpkiDer(leaf)));
   return identity;
+}
+
+std::string PeerSubjectOf(const SSL* ssl) {
+  X509* leaf = SSL_get0_peer_certificate(ssl);
+  if (leaf == nullptr) return "";
+  BIO* bio = BIO_new(BIO_s_mem());
+  if (bio == nullptr) return "";
+  std::string subject;
+  if (X509_NAME_print_ex(bio, X509_get_subject_name(leaf), 0,
+                         XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) >= 0) {
+    char* data = nullptr;
+    const long length = BIO_get_mem_data(bio, &data);
+    if (length > 0) subject.assign(data, static_cast<size_t>(length));
+  }
+  BIO_free(bio);
+  return subject;
 }
 
 std::string IdentityOf(const crypto::Certificate& certificate) {

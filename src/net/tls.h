@@ -76,13 +76,35 @@ struct ServerVerification {
   std::string host_name;
 };
 
+// Which client certificates a server accepts. A certificate is always
+// required.
+struct ClientVerification {
+  enum class Mode {
+    // Any certificate, self-signed included: the CAS identifies callers by
+    // their key (PeerIdentity), not by a CA.
+    kAnyCertificate,
+    // The chain must verify up to one of `ca_certificates_der` at the
+    // current time and the leaf must allow TLS client authentication (the
+    // MySQL proxy: clients hold certificates of the database session's CA).
+    kCa,
+  };
+
+  static ClientVerification AnyCertificate() { return {}; }
+  static ClientVerification Ca(std::vector<Bytes> ca_certificates_der);
+
+  Mode mode = Mode::kAnyCertificate;
+  std::vector<Bytes> ca_certificates_der;
+};
+
 class TlsContext;
 
 // A server context presenting `identity` (required) and requiring a client
-// certificate. Failure: kInvalidArgument when the key and the leaf do not
-// match or the chain is empty; kInternal when libssl fails.
+// certificate that `clients` accepts. Failure: kInvalidArgument when the
+// key and the leaf do not match, the chain is empty, or kCa has no CA or
+// one that does not parse; kInternal when libssl fails.
 StatusOr<std::shared_ptr<const TlsContext>> MakeServerTlsContext(
-    const TlsIdentity& identity);
+    const TlsIdentity& identity,
+    const ClientVerification& clients = ClientVerification::AnyCertificate());
 
 // A client context verifying the server by `verification` and presenting
 // `identity` if it is not null. Failure: kInvalidArgument for an
@@ -114,7 +136,7 @@ class TlsContext {
 
  private:
   friend StatusOr<std::shared_ptr<const TlsContext>> MakeServerTlsContext(
-      const TlsIdentity& identity);
+      const TlsIdentity& identity, const ClientVerification& clients);
   friend StatusOr<std::shared_ptr<const TlsContext>> MakeClientTlsContext(
       const ServerVerification& verification, const TlsIdentity* identity);
   struct SslCtxDeleter {
@@ -154,6 +176,10 @@ struct PeerIdentity {
 // The peer's identity on an established connection; empty if the peer sent
 // no certificate.
 PeerIdentity PeerIdentityOf(const SSL* ssl);
+
+// The subject of the peer's leaf certificate in OpenSSL's one-line form
+// with RFC 2253 escaping ("CN=app,O=Example"), or "" without one.
+std::string PeerSubjectOf(const SSL* ssl);
 
 // The hex SHA-256 of the SubjectPublicKeyInfo of `certificate`: the same
 // value PeerIdentity holds for a peer that presents it.

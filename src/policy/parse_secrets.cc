@@ -67,8 +67,8 @@ bool IsIpAddress(const std::string& text) {
          inet_pton(AF_INET6, text.c_str(), buffer) == 1;
 }
 
-// One export target: a mapping {session, session_hash}, or SCONE's string
-// forms "session" and "session:hash".
+// One export target: a mapping {session, session_hash, public_only}, or
+// SCONE's string forms "session" and "session:hash".
 void ReadExportTarget(Reader& reader, const YamlNode& node,
                       std::string_view context, Secret& secret) {
   ExportTarget target;
@@ -83,7 +83,7 @@ void ReadExportTarget(Reader& reader, const YamlNode& node,
     }
   } else if (node.is_mapping()) {
     reader.CheckKeys(node, std::string(context) + " export",
-                     {"session", "session_hash"},
+                     {"session", "session_hash", "public_only"},
                      {"namespace", "cas_url", "cas_key", "cas_software_key"});
     auto session = reader.RequiredScalar(node, "session",
                                          std::string(context) + " export");
@@ -91,6 +91,24 @@ void ReadExportTarget(Reader& reader, const YamlNode& node,
     target.session = *session;
     target.session_hash =
         reader.Scalar(node.Find("session_hash"), "session_hash");
+    const YamlNode* public_only = node.Find("public_only");
+    if (auto b = reader.Bool(public_only, "public_only")) {
+      target.public_only = *b;
+    }
+    // Only certificates have a public part: any other secret exported
+    // "public only" would give the importer nothing, a mistake better
+    // reported now than at the importer's attestation. (The kind of an
+    // imported secret is not known here.)
+    if (target.public_only && (secret.kind == SecretKind::kAscii ||
+                               secret.kind == SecretKind::kBinary ||
+                               secret.kind == SecretKind::kPrivateKey)) {
+      reader.Error(public_only->position,
+                   std::string(context) +
+                       ": public_only applies only to x509 and x509-ca "
+                       "secrets, whose certificate is their public part; " +
+                       secret.kind_text + " has none");
+      return;
+    }
   } else {
     reader.Error(node.position, std::string(context) +
                                     ": an export names a session, as a "

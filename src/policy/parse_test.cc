@@ -103,6 +103,46 @@ TEST(ParseSessionTest, HashIgnoresFormattingButNotValues) {
   EXPECT_NE(d.session->hash, a.session->hash);
 }
 
+TEST(ParseSessionTest, ExportsPublicOnlyInTheMappingForm) {
+  const std::string text = Minimal(
+      "  - {name: ca, kind: x509-ca, export: [client, "
+      "{session: analyst-1, public_only: true}, "
+      "{session: ops, public_only: false}]}\n"
+      "  - {name: leaf, kind: x509, issuer: ca, endpoint: client, "
+      "export: {session: analyst-1}}\n");
+  CheckResult r = Check(text);
+  ASSERT_TRUE(r.session) << Report(r);
+  EXPECT_EQ(Report(r), "");
+  const Secret* ca = r.session->FindSecret("ca");
+  ASSERT_EQ(ca->exports.size(), 3u);
+  EXPECT_EQ(ca->exports[0].session, "client");
+  EXPECT_FALSE(ca->exports[0].public_only);
+  EXPECT_EQ(ca->exports[1].session, "analyst-1");
+  EXPECT_TRUE(ca->exports[1].public_only);
+  EXPECT_FALSE(ca->exports[2].public_only);
+  // The leaf is issued for the importer, whose key it is: whole by default.
+  const Secret* leaf = r.session->FindSecret("leaf");
+  ASSERT_EQ(leaf->exports.size(), 1u);
+  EXPECT_FALSE(leaf->exports[0].public_only);
+
+  // public_only is part of the session's identity: adding it, or changing
+  // it, gives another hash; so an update that narrows an export is one.
+  EXPECT_NE(r.session->canonical.find("\"public_only\":\"true\""),
+            std::string::npos)
+      << r.session->canonical;
+  std::string whole = text;
+  whole.replace(whole.find("public_only: true"), 17, "public_only: false");
+  CheckResult w = Check(whole);
+  ASSERT_TRUE(w.session) << Report(w);
+  EXPECT_NE(w.session->hash, r.session->hash);
+  std::string without = text;
+  without.replace(without.find(", public_only: true"), 19, "");
+  CheckResult o = Check(without);
+  ASSERT_TRUE(o.session) << Report(o);
+  EXPECT_NE(o.session->hash, r.session->hash);
+  EXPECT_NE(o.session->hash, w.session->hash);
+}
+
 TEST(ParseSessionTest, UnsetVariableIsNamedAtItsPosition) {
   Variables v = ExampleVariables();
   v.values.erase("DBCLIENT");
@@ -453,6 +493,29 @@ INSTANTIATE_TEST_SUITE_P(
                  Header() + "secrets:\n  - {name: x, kind: ascii, export: "
                             "{session: t, session_hash: 12}}\n",
                  "session_hash \"12\" is not 64 hex digits"},
+        RuleCase{"public_only needs a public part",
+                 Header() + "secrets:\n  - {name: x, kind: ascii, export: "
+                            "[{session: t, public_only: true}]}\n",
+                 "f:4:63: error: secret \"x\": public_only applies only to "
+                 "x509 and x509-ca secrets, whose certificate is their "
+                 "public part; ascii has none"},
+        RuleCase{"public_only on a binary",
+                 Header() + "secrets:\n  - {name: x, kind: binary, size: 4, "
+                            "export: [t, {session: u, public_only: true}]}\n",
+                 "f:4:76: error: secret \"x\": public_only applies only to "
+                 "x509 and x509-ca secrets, whose certificate is their "
+                 "public part; binary has none"},
+        RuleCase{"public_only on a private key",
+                 Header() + "secrets:\n  - {name: x, kind: private-key, "
+                            "export: {session: t, public_only: true}}\n",
+                 "secret \"x\": public_only applies only to x509 and "
+                 "x509-ca secrets, whose certificate is their public part; "
+                 "private-key has none"},
+        RuleCase{"public_only is a bool",
+                 Header() + "secrets:\n  - {name: x, kind: private-key, "
+                            "export: {session: t, public_only: yes}}\n",
+                 "f:4:68: error: public_only must be true or false, not "
+                 "\"yes\""},
         RuleCase{"import needs secret",
                  Header() + "secrets:\n  - {name: x, import: {session: t}}\n",
                  "secret \"x\" import needs \"secret\""},

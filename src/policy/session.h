@@ -90,6 +90,12 @@ enum class Endpoint { kServer, kClient, kServerAndClient };
 struct ExportTarget {
   std::string session;
   std::optional<std::string> session_hash;  // 64 hex, pins the importer
+  // The importer gets only the public part (the certificate), never the
+  // key: for a client session written by someone else, who must verify the
+  // server with a CA's certificate but must not be able to mint
+  // certificates with its key. Only x509 and x509-ca secrets have a public
+  // part; the checker rejects it on other kinds.
+  bool public_only = false;
   Position position;
 };
 

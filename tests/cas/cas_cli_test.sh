@@ -66,6 +66,15 @@ expect "create twice is refused" 1 "already exists" -- \
 expect "a bad file is reported with file:line:column, CAS untouched" 2 "db-bad.yml:3:" -- \
   bash -c "printf 'name: db\nversion: \"0.3\"\nservices: 7\n' >'$work/db-bad.yml'; \
            '$coffer' session create --name bad '$work/db-bad.yml'"
+cat >"$work/db-public.yml" <<'YAML'
+name: public
+version: "0.3"
+secrets:
+  - {name: k, kind: ascii, export: [{session: c, public_only: true}]}
+YAML
+expect "public_only on a secret without a public part is refused, CAS untouched" 2 \
+  'db-public.yml:4:63: error: secret "k": public_only applies only to x509 and x509-ca secrets' -- \
+  "$coffer" session create --name public "$work/db-public.yml"
 expect "read shows the session as written" 0 "name: \$NAME" -- \
   "$coffer" session read db
 expect "verify: the CAS holds exactly this file" 0 "" -- \

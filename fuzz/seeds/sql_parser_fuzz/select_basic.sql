@@ -1,0 +1,1 @@
+SELECT ssn, name FROM people WHERE id = 7 ORDER BY id LIMIT 3

@@ -1,0 +1,1 @@
+SET NAMES utf8mb4; SET @a := (SELECT 1); PREPARE s FROM 'SELECT ?'; EXECUTE s USING @a; SET STATEMENT max_statement_time=1 FOR SELECT 1

@@ -1,0 +1,99 @@
+// StartTlsStream: a TCP connection that begins in plain text and may switch
+// to TLS in the middle, as the MySQL protocol does (the server's greeting
+// and the client's SSLRequest are plain; everything after the handshake is
+// TLS). The same class serves both sides: the proxy accepts clients with
+// StartTlsAsServer and opens its backend connections with Connect +
+// StartTlsAsClient. Like tcp_server.h it exposes Asio, for src/net and
+// src/proxy.
+//
+// Deadlines: SetDeadline(d) bounds every following operation until the next
+// SetDeadline or ClearDeadline (Beast's tcp_stream expiry); an operation
+// that passes it fails with beast::error::timeout and the socket is closed.
+//
+// Errors are error_codes on reads and writes (the hot path), Status on the
+// rare steps (connect, handshake) with a message fit for a log line.
+//
+// Thread safety: one coroutine at a time, on the socket's executor.
+#pragma once
+
+#include <openssl/ssl.h>
+
+// Boost 1.74's awaitable.hpp uses std::exchange without including it.
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "common/status.h"
+#include "net/tls.h"
+
+namespace coffer::net {
+
+class StartTlsStream {
+ public:
+  using error_code = boost::system::error_code;
+
+  // Wraps an accepted (or not yet connected) socket.
+  explicit StartTlsStream(boost::asio::ip::tcp::socket socket);
+  StartTlsStream(const StartTlsStream&) = delete;
+  StartTlsStream& operator=(const StartTlsStream&) = delete;
+
+  // Connects to "HOST:PORT" (an IP address or a name resolved by the
+  // system). Failure: kUnavailable ("cannot connect to 127.0.0.1:3306:
+  // connection refused"), kDeadlineExceeded.
+  boost::asio::awaitable<Status> Connect(std::string host, uint16_t port);
+
+  // The TLS handshake on the established connection. As a server, the
+  // client's certificate is checked by `tls`'s ClientVerification; as a
+  // client, the server's by `tls`'s ServerVerification with `server_name`
+  // sent as SNI when it is a DNS name. Failure: kUnauthenticated with
+  // OpenSSL's reason.
+  boost::asio::awaitable<Status> StartTlsAsServer(const TlsContext& tls);
+  boost::asio::awaitable<Status> StartTlsAsClient(const TlsContext& tls,
+                                                  const std::string& host);
+
+  // Reads at least one byte (plain or TLS, whichever is on).
+  boost::asio::awaitable<size_t> ReadSome(boost::asio::mutable_buffer buffer,
+                                          error_code& ec);
+  // Writes all of `buffer`.
+  boost::asio::awaitable<void> WriteAll(boost::asio::const_buffer buffer,
+                                        error_code& ec);
+
+  void SetDeadline(std::chrono::steady_clock::duration after);
+  void ClearDeadline();
+
+  bool tls_active() const { return ssl_ != nullptr; }
+  // The TLS connection, or null before StartTls*.
+  SSL* ssl() const;
+  // "HOST:PORT" of the peer, or "unknown".
+  std::string RemoteText() const;
+  boost::asio::ip::tcp::endpoint local_endpoint() const;
+  boost::asio::any_io_executor executor();
+
+  // Closes the socket; pending operations end with operation_aborted.
+  // Idempotent. Sends no TLS close_notify (the peers of the MySQL protocol
+  // end with COM_QUIT or by closing).
+  void Close();
+
+ private:
+  using SslStream = boost::asio::ssl::stream<boost::beast::tcp_stream&>;
+
+  boost::asio::awaitable<Status> Handshake(const TlsContext& tls,
+                                           bool as_server,
+                                           const std::string& host);
+
+  boost::beast::tcp_stream tcp_;
+  // Created by StartTls*; the asio context wraps a reference to the
+  // TlsContext's SSL_CTX.
+  std::unique_ptr<boost::asio::ssl::context> ssl_context_;
+  std::unique_ptr<SslStream> ssl_;
+};
+
+}  // namespace coffer::net

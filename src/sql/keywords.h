@@ -1,0 +1,32 @@
+// Word lists of MariaDB 10.11's grammar: reserved words, built-in function
+// names, and interval units. All take upper-case ASCII.
+#pragma once
+
+#include <string_view>
+
+namespace coffer::sql {
+
+// A reserved word: never an unquoted identifier.
+bool IsReserved(std::string_view upper);
+
+// A word that may not be an unquoted alias written without AS: the reserved
+// words, plus non-reserved words that start a clause after a select item or
+// a table (WINDOW, RETURNING, OFFSET, ...). Refusing these as bare aliases
+// keeps Coffer from reading `FROM t window` differently from the server.
+bool IsNotBareAlias(std::string_view upper);
+
+// A reserved word that is still a function name before '(' (IF, LEFT,
+// REPLACE, DATABASE, ...).
+bool IsFunctionKeyword(std::string_view upper);
+
+// A reserved word that is a function even without parentheses
+// (CURRENT_TIMESTAMP, LOCALTIME, UTC_DATE, ...).
+bool IsNiladicKeyword(std::string_view upper);
+
+// A function built into MariaDB 10.11 (not a stored function or UDF).
+bool IsBuiltinFunction(std::string_view upper);
+
+// An INTERVAL / EXTRACT unit (DAY, HOUR_MINUTE, ...).
+bool IsTimeUnit(std::string_view upper);
+
+}  // namespace coffer::sql
