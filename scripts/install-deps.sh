@@ -9,10 +9,13 @@ packages=(
   clang clang-format clang-tidy libclang-rt-14-dev
   libssl-dev libyaml-dev nlohmann-json3-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  libboost1.74-dev libsqlite3-dev jq
+  libboost1.74-dev libsqlite3-dev libpcre2-dev jq
   # The confidential database and its tools: the server Coffer runs, its
   # client, sysbench for `make bench`, openssl for the tests' attacker PKI.
   mariadb-server mariadb-client sysbench openssl
+  # The proxy's tests: HAProxy in front of two proxies, and Connector/Python
+  # (PyMySQL) as a second client library through the proxy.
+  haproxy python3-pymysql libmariadb-dev
 )
 
 missing=()

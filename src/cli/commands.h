@@ -42,7 +42,7 @@ void AddMeasureCommand(CLI::App& app, ExitCode& exit_code);
 void AddRunCommand(CLI::App& app, ExitCode& exit_code);
 // Groups whose parts are not built yet: they exist, explain themselves in
 // --help, and say plainly that they are not available.
-void AddPlannedCommands(CLI::App& app, ExitCode& exit_code);
+void AddProxyCommands(CLI::App& app, ExitCode& exit_code);
 
 // Shared by the commands that talk to a CAS (cas_commands.cc).
 //

@@ -23,7 +23,7 @@ int Run(int argc, char** argv) {
   coffer::cli::AddLasCommands(app, exit_code);
   coffer::cli::AddMeasureCommand(app, exit_code);
   coffer::cli::AddRunCommand(app, exit_code);
-  coffer::cli::AddPlannedCommands(app, exit_code);
+  coffer::cli::AddProxyCommands(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

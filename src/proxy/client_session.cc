@@ -1,0 +1,715 @@
+#include "proxy/client_session.h"
+
+#include <openssl/rand.h>
+
+#include <array>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/error.hpp>
+#include <chrono>
+#include <vector>
+
+#include "common/log.h"
+#include "mysql/capabilities.h"
+#include "mysql/handshake.h"
+#include "mysql/messages.h"
+#include "mysql/packet_framer.h"
+#include "mysql/reply_tracker.h"
+#include "net/proxy_protocol.h"
+#include "net/starttls_stream.h"
+#include "proxy/masking_filter.h"
+
+namespace coffer::proxy {
+namespace {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+using error_code = boost::system::error_code;
+using Clock = std::chrono::steady_clock;
+
+constexpr std::chrono::seconds kLoginTimeout{10};
+// MariaDB's default wait_timeout: an idle client is closed after it.
+constexpr std::chrono::hours kIdleTimeout{8};
+constexpr size_t kReadChunk = 64 * 1024;
+// Replies are flushed to the client at least this often.
+constexpr size_t kFlushBytes = 64 * 1024;
+
+// The capabilities the proxy offers. Not offered: compression, LOCAL
+// INFILE, MariaDB's progress reports and bulk execution, and cached result
+// metadata (MARIADB_CLIENT_CACHE_METADATA: without column definitions the
+// masking filter could not know what to mask). Bit 0 (CLIENT_MYSQL) stays
+// clear, as MariaDB servers leave it, so that MariaDB's extended
+// capabilities are negotiated at all.
+constexpr uint64_t kOffered =
+    mysql::kClientFoundRows | mysql::kClientLongFlag |
+    mysql::kClientConnectWithDb | mysql::kClientNoSchema | mysql::kClientOdbc |
+    mysql::kClientIgnoreSpace | mysql::kClientProtocol41 |
+    mysql::kClientInteractive | mysql::kClientSsl |
+    mysql::kClientIgnoreSigpipe | mysql::kClientTransactions |
+    mysql::kClientSecureConnection | mysql::kClientMultiStatements |
+    mysql::kClientMultiResults | mysql::kClientPsMultiResults |
+    mysql::kClientPluginAuth | mysql::kClientConnectAttrs |
+    mysql::kClientPluginAuthLenencClientData |
+    mysql::kClientCanHandleExpiredPasswords | mysql::kClientSessionTrack |
+    mysql::kClientDeprecateEof | mysql::kMariaDbClientExtendedTypeInfo;
+
+// "5.5.5-" is how MariaDB servers announce themselves to MySQL clients.
+constexpr char kServerVersion[] = "5.5.5-10.11.0-MariaDB-coffer-proxy";
+constexpr uint8_t kUtf8mb4GeneralCi = 45;
+constexpr char kNativePassword[] = "mysql_native_password";
+// ER_CONNECTION_KILLED: what the client gets when the proxy loses or
+// cannot reach the database server. Codes 2000-2999 are the client
+// library's own; Connector/C reports an ERR packet with one as malformed.
+constexpr uint16_t kConnectionKilled = 1927;
+
+// Character sets in which a 0x5C or quote byte is always that character,
+// as the SQL guard assumes: latin1, ascii, binary, utf8mb3 and utf8mb4
+// collations. Multi-byte sets such as gbk, big5, sjis and cp932 are not.
+bool IsSafeCharset(unsigned id) {
+  switch (id) {
+    case 5:
+    case 8:
+    case 11:
+    case 15:
+    case 31:
+    case 33:
+    case 45:
+    case 46:
+    case 47:
+    case 48:
+    case 49:
+    case 63:
+    case 65:
+    case 76:
+    case 83:
+    case 94: return true;
+    default: return (id >= 192 && id <= 247);
+  }
+}
+
+// Commands the proxy forwards; others are refused as unknown, since the
+// proxy cannot follow their replies (replication, COM_MULTI) or they are
+// an administrator's (shutdown, debug, process list of others).
+bool IsForwardedCommand(uint8_t command) {
+  switch (command) {
+    case mysql::kComInitDb:
+    case mysql::kComQuery:
+    case mysql::kComFieldList:
+    case mysql::kComStatistics:
+    case mysql::kComPing:
+    case mysql::kComStmtPrepare:
+    case mysql::kComStmtExecute:
+    case mysql::kComStmtSendLongData:
+    case mysql::kComStmtClose:
+    case mysql::kComStmtReset:
+    case mysql::kComSetOption:
+    case mysql::kComStmtFetch:
+    case mysql::kComResetConnection: return true;
+    default: return false;
+  }
+}
+
+bool HasNoReply(uint8_t command) {
+  return command == mysql::kComStmtClose ||
+         command == mysql::kComStmtSendLongData;
+}
+
+Bytes ErrorPackets(uint16_t code, std::string_view sql_state,
+                   std::string_view message, uint8_t sequence_id) {
+  auto payload = mysql::EncodeError(code, sql_state, message);
+  if (!payload.ok()) payload = mysql::EncodeError(1105, "HY000", "error");
+  return mysql::EncodePackets(*payload, sequence_id).bytes;
+}
+
+mysql::ByteView View(const Bytes& bytes) {
+  return {bytes.data(), bytes.size()};
+}
+
+// A StartTlsStream read as MySQL packets.
+class PacketChannel {
+ public:
+  explicit PacketChannel(net::StartTlsStream& stream) : stream_(stream) {
+    packets_.assembler().CheckSequenceAcrossPackets(false);
+  }
+
+  // Reads exactly one physical packet without reading past it: before TLS
+  // starts, bytes after the packet belong to the TLS handshake.
+  asio::awaitable<StatusOr<mysql::LogicalPacket>> NextExact() {
+    std::array<uint8_t, 4> header{};
+    if (Status read = co_await ReadExact(header.data(), header.size());
+        !read.ok()) {
+      co_return read;
+    }
+    const size_t length = header[0] | (header[1] << 8) | (header[2] << 16);
+    mysql::LogicalPacket packet;
+    packet.first_sequence_id = packet.last_sequence_id = header[3];
+    if (length >= mysql::kMaxPacketPayload) {
+      co_return InvalidArgumentError("login packet too large");
+    }
+    packet.payload.resize(length);
+    if (Status read = co_await ReadExact(packet.payload.data(), length);
+        !read.ok()) {
+      co_return read;
+    }
+    co_return packet;
+  }
+
+  // The next logical packet (16 MiB chunks joined).
+  asio::awaitable<StatusOr<mysql::LogicalPacket>> Next() {
+    if (!pending_.empty()) {
+      mysql::LogicalPacket packet = std::move(pending_.front());
+      pending_.erase(pending_.begin());
+      co_return packet;
+    }
+    for (;;) {
+      if (auto packet = packets_.Pop()) co_return std::move(*packet);
+      error_code ec;
+      const size_t n = co_await stream_.ReadSome(asio::buffer(buffer_), ec);
+      if (ec) co_return ReadError(ec);
+      if (Status fed = packets_.Feed({buffer_.data(), n}); !fed.ok()) {
+        co_return fed;
+      }
+    }
+  }
+
+  // Whether Next() would return without reading.
+  bool HasPacket() {
+    if (auto packet = packets_.Pop()) {
+      pending_.push_back(std::move(*packet));
+    }
+    return !pending_.empty();
+  }
+
+  asio::awaitable<Status> Write(mysql::ByteView bytes) {
+    error_code ec;
+    co_await stream_.WriteAll(asio::buffer(bytes.data(), bytes.size()), ec);
+    if (ec) co_return ReadError(ec);
+    co_return OkStatus();
+  }
+
+ private:
+  static Status ReadError(const error_code& ec) {
+    if (ec == boost::beast::error::timeout) {
+      return DeadlineExceededError("timed out");
+    }
+    if (ec == asio::error::eof) return UnavailableError("connection closed");
+    return UnavailableError(ec.message());
+  }
+
+  asio::awaitable<Status> ReadExact(uint8_t* data, size_t size) {
+    size_t done = 0;
+    while (done < size) {
+      error_code ec;
+      done +=
+          co_await stream_.ReadSome(asio::buffer(data + done, size - done), ec);
+      if (ec) co_return ReadError(ec);
+    }
+    co_return OkStatus();
+  }
+
+  net::StartTlsStream& stream_;
+  mysql::LogicalPacketStream packets_;
+  std::vector<mysql::LogicalPacket> pending_;
+  std::array<uint8_t, kReadChunk> buffer_{};
+};
+
+class Session final : public net::ServedConnection,
+                      public std::enable_shared_from_this<Session> {
+ public:
+  Session(const ProxyShared& shared, tcp::socket socket)
+      : shared_(shared),
+        config_(*shared.config),
+        client_(std::move(socket)),
+        backend_(tcp::socket(client_.executor())),
+        client_channel_(client_),
+        backend_channel_(backend_) {
+    executor_ = client_.executor();
+  }
+
+  asio::any_io_executor executor() const override { return executor_; }
+
+  void CloseIfIdle() override {
+    asio::post(executor_, [self = shared_from_this()] {
+      if (self->idle_) self->CloseNow();
+    });
+  }
+  void Close() override {
+    asio::post(executor_, [self = shared_from_this()] { self->CloseNow(); });
+  }
+
+  asio::awaitable<void> Serve() override {
+    if (metrics() != nullptr) metrics()->ConnectionOpened();
+    remote_ = client_.RemoteText();
+    const std::string result = co_await Login();
+    if (metrics() != nullptr) metrics()->Connection(result);
+    if (result == "ok") co_await RelayCommands();
+    CloseNow();
+    if (metrics() != nullptr) metrics()->ConnectionClosed();
+  }
+
+ private:
+  ProxyMetrics* metrics() const { return shared_.metrics; }
+
+  void CloseNow() {
+    client_.Close();
+    backend_.Close();
+  }
+
+  void LogRefusal(std::string_view what, std::string_view reason) {
+    Log(LogLevel::kInfo, std::string("proxy: ") + std::string(what),
+        {{"remote", remote_}, {"account", identity_.user}, {"reason", reason}});
+  }
+
+  // Steps 1 to 4 of client_session.h. Returns the result for the metric;
+  // "ok" when the client is logged in through to the backend.
+  asio::awaitable<std::string> Login() {
+    client_.SetDeadline(kLoginTimeout);
+    identity_.host = PeerAddress();
+    if (IsProxyProtocolPeer()) {
+      if (!co_await ReadProxyHeader()) co_return "proxy_header";
+    }
+    if (!(co_await SendGreeting()).ok()) co_return "bad_packet";
+    auto ssl_request = co_await client_channel_.NextExact();
+    if (!ssl_request.ok()) co_return "bad_packet";
+    if (!mysql::IsSslRequest(View(ssl_request->payload))) {
+      LogRefusal("plain-text login refused", "no_tls");
+      co_await SendClientError(
+          1045, "28000",
+          "Access denied: this proxy accepts TLS connections with a client "
+          "certificate only",
+          ssl_request->last_sequence_id + 1);
+      co_return "no_tls";
+    }
+    if (Status tls = co_await client_.StartTlsAsServer(*config_.client_tls);
+        !tls.ok()) {
+      LogRefusal("client TLS handshake failed", tls.message());
+      co_return "tls_failed";
+    }
+    auto response_packet = co_await client_channel_.Next();
+    if (!response_packet.ok()) co_return "bad_packet";
+    auto response =
+        mysql::ParseHandshakeResponse(View(response_packet->payload));
+    const uint8_t reply_seq = response_packet->last_sequence_id + 1;
+    if (!response.ok()) {
+      co_await SendClientError(1043, "08S01", "Bad handshake", reply_seq);
+      co_return "bad_packet";
+    }
+    const std::string subject = net::PeerSubjectOf(client_.ssl());
+    account_ = config_.AccountForSubject(subject);
+    if (account_ == nullptr) {
+      LogRefusal("client certificate not mapped to an account", subject);
+      co_await SendClientError(
+          1045, "28000",
+          "Access denied: the certificate's subject \"" + subject +
+              "\" is not mapped to a database account by the proxy",
+          reply_seq);
+      co_return "unmapped";
+    }
+    identity_.user = account_->user;
+    if (!response->username.empty() && response->username != account_->user) {
+      LogRefusal("user name does not match the certificate", "user_mismatch");
+      co_await SendClientError(1045, "28000",
+                               "Access denied for user '" + response->username +
+                                   "'@'" + identity_.host +
+                                   "': the client certificate is for user '" +
+                                   account_->user + "'",
+                               reply_seq);
+      co_return "user_mismatch";
+    }
+    capabilities_ = response->capabilities & kOffered;
+    masking_ = std::make_unique<MaskingFilter>(config_.rules, capabilities_,
+                                               metrics());
+    masking_->OnIdentity(identity_);
+    if (masking_->active() && !IsSafeCharset(response->charset)) {
+      LogRefusal("unsafe character set for a masked account",
+                 std::to_string(response->charset));
+      co_await SendClientError(
+          1045, "28000",
+          "Access denied: accounts with masking rules must use utf8mb4, "
+          "utf8mb3, latin1, ascii or binary as the connection character set",
+          reply_seq);
+      co_return "bad_charset";
+    }
+    if (Status backend = co_await ConnectBackend(*response, reply_seq);
+        !backend.ok()) {
+      Log(LogLevel::kWarning, "proxy: backend login failed",
+          {{"remote", remote_},
+           {"account", identity_.user},
+           {"error", backend.message()}});
+      co_return "backend_failed";
+    }
+    co_return "ok";
+  }
+
+  std::string PeerAddress() {
+    std::string remote = remote_;
+    const size_t colon = remote.rfind(':');
+    if (colon != std::string::npos) remote.resize(colon);
+    if (remote.starts_with('[') && remote.ends_with(']')) {
+      remote = remote.substr(1, remote.size() - 2);
+    }
+    return remote;
+  }
+
+  bool IsProxyProtocolPeer() const {
+    for (const std::string& peer : config_.proxy_protocol_from) {
+      if (peer == identity_.host) return true;
+    }
+    return false;
+  }
+
+  // The PROXY header HAProxy sends first; the client's real address
+  // replaces HAProxy's. Nothing else may follow before the greeting: a
+  // MySQL client waits for the server to speak.
+  asio::awaitable<bool> ReadProxyHeader() {
+    Bytes bytes;
+    std::array<uint8_t, 256> chunk{};
+    for (;;) {
+      error_code ec;
+      const size_t n = co_await client_.ReadSome(asio::buffer(chunk), ec);
+      if (ec) co_return false;
+      bytes.insert(bytes.end(), chunk.begin(), chunk.begin() + n);
+      const net::ProxyParseResult parsed = net::ParseProxyHeader(View(bytes));
+      if (parsed.state == net::ProxyParse::kNeedMore) continue;
+      if (parsed.state == net::ProxyParse::kBad ||
+          parsed.consumed != bytes.size()) {
+        LogRefusal("bad PROXY protocol header",
+                   parsed.state == net::ProxyParse::kBad
+                       ? parsed.error.message()
+                       : "data after the header");
+        co_return false;
+      }
+      if (parsed.header.has_address) {
+        identity_.host = parsed.header.source_address;
+      }
+      co_return true;
+    }
+  }
+
+  asio::awaitable<Status> SendGreeting() {
+    mysql::InitialHandshake hello;
+    hello.server_version = kServerVersion;
+    hello.connection_id = 0;
+    std::array<uint8_t, 20> scramble{};
+    RAND_bytes(scramble.data(), static_cast<int>(scramble.size()));
+    // A scramble must hold no NUL (it is sent NUL-terminated).
+    for (uint8_t& b : scramble) b = static_cast<uint8_t>(1 + (b % 127));
+    hello.auth_plugin_data.assign(scramble.begin(), scramble.end());
+    hello.capabilities = kOffered;
+    hello.charset = kUtf8mb4GeneralCi;
+    hello.status_flags = mysql::kServerStatusAutocommit;
+    hello.auth_plugin_name = kNativePassword;
+    auto payload = mysql::EncodeInitialHandshake(hello);
+    if (!payload.ok()) co_return payload.status();
+    co_return co_await client_channel_.Write(
+        View(mysql::EncodePackets(*payload, 0).bytes));
+  }
+
+  asio::awaitable<void> SendClientError(uint16_t code,
+                                        std::string_view sql_state,
+                                        std::string_view message,
+                                        uint8_t sequence_id) {
+    (void)co_await client_channel_.Write(
+        View(ErrorPackets(code, sql_state, message, sequence_id)));
+  }
+
+  // Logs in to the backend as the mapped account and gives the client the
+  // backend's answer (OK or ERR) as the answer to its own login.
+  asio::awaitable<Status> ConnectBackend(const mysql::HandshakeResponse& login,
+                                         uint8_t reply_seq) {
+    backend_.SetDeadline(kLoginTimeout);
+    Status status =
+        co_await backend_.Connect(config_.backend.host, config_.backend.port);
+    if (!status.ok()) co_return co_await FailLogin(status, reply_seq);
+    auto greeting_packet = co_await backend_channel_.NextExact();
+    if (!greeting_packet.ok()) {
+      co_return co_await FailLogin(greeting_packet.status(), reply_seq);
+    }
+    auto greeting =
+        mysql::ParseInitialHandshake(View(greeting_packet->payload));
+    if (!greeting.ok())
+      co_return co_await FailLogin(greeting.status(), reply_seq);
+    const uint64_t missing = capabilities_ & ~greeting->capabilities;
+    if ((greeting->capabilities & mysql::kClientSsl) == 0 || missing != 0) {
+      co_return co_await FailLogin(
+          FailedPreconditionError("the database server lacks TLS or a "
+                                  "capability the client negotiated"),
+          reply_seq);
+    }
+    mysql::SslRequest ssl_request{capabilities_ | mysql::kClientSsl,
+                                  login.max_packet_size, login.charset};
+    status = co_await backend_channel_.Write(View(
+        mysql::EncodePackets(mysql::EncodeSslRequest(ssl_request), 1).bytes));
+    if (status.ok()) {
+      status = co_await backend_.StartTlsAsClient(*account_->backend_tls,
+                                                  config_.backend_server_name);
+    }
+    if (!status.ok()) co_return co_await FailLogin(status, reply_seq);
+    mysql::HandshakeResponse response;
+    response.capabilities = capabilities_ | mysql::kClientSsl;
+    response.max_packet_size = login.max_packet_size;
+    response.charset = login.charset;
+    response.username = account_->user;
+    response.database = login.database;
+    response.auth_plugin_name = kNativePassword;
+    response.connect_attributes = login.connect_attributes;
+    auto payload = mysql::EncodeHandshakeResponse(response);
+    if (!payload.ok())
+      co_return co_await FailLogin(payload.status(), reply_seq);
+    status = co_await backend_channel_.Write(
+        View(mysql::EncodePackets(*payload, 2).bytes));
+    if (!status.ok()) co_return co_await FailLogin(status, reply_seq);
+    co_return co_await FinishBackendAuth(reply_seq);
+  }
+
+  // The backend's answers after a login or COM_CHANGE_USER: an auth switch
+  // is answered with the empty response of a password-less account (its
+  // certificate is the credential); the final OK or ERR goes to the client
+  // with `reply_seq`.
+  asio::awaitable<Status> FinishBackendAuth(uint8_t reply_seq) {
+    for (int round = 0; round < 4; ++round) {
+      auto packet = co_await backend_channel_.Next();
+      if (!packet.ok())
+        co_return co_await FailLogin(packet.status(), reply_seq);
+      const Bytes& payload = packet->payload;
+      if (payload.empty()) break;
+      if (payload[0] == mysql::kOkHeader || payload[0] == mysql::kErrHeader) {
+        Status sent = co_await client_channel_.Write(
+            View(mysql::EncodePackets(View(payload), reply_seq).bytes));
+        if (payload[0] == mysql::kErrHeader) {
+          auto err = mysql::ParseErr(View(payload));
+          co_return PermissionDeniedError(
+              "the database refused the login: " +
+              (err.ok() ? err->message : std::string("unreadable error")));
+        }
+        backend_.ClearDeadline();
+        client_.ClearDeadline();
+        co_return sent;
+      }
+      if (payload[0] != mysql::kEofHeader) break;
+      // AuthSwitchRequest: the empty response.
+      Status sent = co_await backend_channel_.Write(
+          View(mysql::EncodePackets(
+                   {}, static_cast<uint8_t>(packet->last_sequence_id + 1))
+                   .bytes));
+      if (!sent.ok()) co_return co_await FailLogin(sent, reply_seq);
+    }
+    co_return co_await FailLogin(
+        InvalidArgumentError("unexpected authentication exchange"), reply_seq);
+  }
+
+  asio::awaitable<Status> FailLogin(Status status, uint8_t reply_seq) {
+    co_await SendClientError(kConnectionKilled, "08S01",
+                             "The proxy cannot reach the database server",
+                             reply_seq);
+    co_return status;
+  }
+
+  // Step 5: commands until the client quits or either side fails.
+  asio::awaitable<void> RelayCommands() {
+    mysql::ReplyTracker tracker(capabilities_);
+    tracker_ = &tracker;
+    for (;;) {
+      idle_ = true;
+      client_.SetDeadline(kIdleTimeout);
+      auto command = co_await client_channel_.Next();
+      idle_ = false;
+      if (!command.ok()) {  // the client left
+        Log(LogLevel::kDebug, "proxy: client connection ended",
+            {{"remote", remote_}, {"reason", command.status().message()}});
+        co_return;
+      }
+      client_.ClearDeadline();
+      if (command->payload.empty()) co_return;
+      const uint8_t code = command->payload[0];
+      if (code == mysql::kComQuit) co_return;
+      bool go_on = true;
+      if (code == mysql::kComChangeUser) {
+        go_on = co_await ChangeUser(*command);
+      } else if (!IsForwardedCommand(code)) {
+        co_await SendClientError(1047, "08S01", "Unknown command",
+                                 command->last_sequence_id + 1);
+      } else {
+        go_on = co_await Forward(*command);
+      }
+      if (!go_on) co_return;
+    }
+  }
+
+  // Runs the filters on a command, forwards it and relays its reply.
+  // False when the session must end.
+  asio::awaitable<bool> Forward(mysql::LogicalPacket& command) {
+    Refusal refusal;
+    if (masking_->OnCommand(View(command.payload), refusal) ==
+        FilterStatus::kStopIteration) {
+      co_await SendClientError(refusal.code, refusal.sql_state, refusal.message,
+                               command.last_sequence_id + 1);
+      co_return true;
+    }
+    if (Status tracked = tracker_->OnCommandPayload(View(command.payload));
+        !tracked.ok()) {
+      co_await SendClientError(1047, "08S01", tracked.message(),
+                               command.last_sequence_id + 1);
+      co_return true;
+    }
+    const Clock::time_point started = Clock::now();
+    if (!(co_await backend_channel_.Write(
+              View(mysql::EncodePackets(View(command.payload),
+                                        command.first_sequence_id)
+                       .bytes)))
+             .ok()) {
+      co_return co_await BackendLost(command.last_sequence_id + 1);
+    }
+    if (HasNoReply(command.payload[0])) co_return true;
+    const bool ok = co_await RelayReply(command.last_sequence_id + 1);
+    if (metrics() != nullptr) {
+      metrics()->Query(
+          "primary",
+          std::chrono::duration<double>(Clock::now() - started).count());
+    }
+    if (ok && command.payload[0] == mysql::kComResetConnection) {
+      masking_->OnIdentity(identity_);
+    }
+    co_return ok;
+  }
+
+  // Relays reply packets until the tracker says the reply is complete.
+  asio::awaitable<bool> RelayReply(uint8_t first_reply_seq) {
+    Bytes out;
+    std::optional<Refusal> refused;
+    uint8_t refused_seq = first_reply_seq;
+    for (;;) {
+      auto packet = co_await backend_channel_.Next();
+      if (!packet.ok()) co_return co_await BackendLost(first_reply_seq);
+      auto reply = tracker_->OnPacket(View(packet->payload));
+      if (!reply.ok()) {
+        Log(LogLevel::kWarning, "proxy: reply not understood; session ended",
+            {{"remote", remote_}, {"error", reply.status().message()}});
+        co_await SendClientError(kConnectionKilled, "08S01",
+                                 "The proxy received a malformed reply from "
+                                 "the database server",
+                                 packet->first_sequence_id);
+        co_return false;
+      }
+      if (!refused) {
+        Refusal refusal;
+        if (masking_->OnReply(*reply,
+                              {packet->payload.data(), packet->payload.size()},
+                              refusal) == FilterStatus::kStopIteration) {
+          refused = std::move(refusal);
+          refused_seq = packet->first_sequence_id;
+        } else {
+          const auto encoded = mysql::EncodePackets(View(packet->payload),
+                                                    packet->first_sequence_id);
+          out.insert(out.end(), encoded.bytes.begin(), encoded.bytes.end());
+        }
+      }
+      const bool complete = reply->reply_complete;
+      if (complete && refused) {
+        const Bytes error = ErrorPackets(refused->code, refused->sql_state,
+                                         refused->message, refused_seq);
+        out.insert(out.end(), error.begin(), error.end());
+      }
+      if (complete || reply->awaiting_client_data ||
+          out.size() >= kFlushBytes || !backend_channel_.HasPacket()) {
+        if (!out.empty() && !(co_await client_channel_.Write(View(out))).ok()) {
+          co_return false;  // the client left mid-result
+        }
+        out.clear();
+      }
+      if (reply->awaiting_client_data) {
+        if (!co_await RelayClientData()) co_return false;
+      }
+      if (complete) co_return true;
+    }
+  }
+
+  // What the server waits for mid-reply (the proxy offers no LOCAL INFILE,
+  // so only an authentication answer): passed on as it comes.
+  asio::awaitable<bool> RelayClientData() {
+    auto data = co_await client_channel_.Next();
+    if (!data.ok()) co_return false;
+    if (!(co_await backend_channel_.Write(View(
+              mysql::EncodePackets(View(data->payload), data->first_sequence_id)
+                  .bytes)))
+             .ok()) {
+      co_return false;
+    }
+    co_return tracker_->ClientDataSent().ok();
+  }
+
+  // COM_CHANGE_USER: only to the certificate's own account; the proxy
+  // re-issues it to the backend with that account and no password.
+  asio::awaitable<bool> ChangeUser(const mysql::LogicalPacket& command) {
+    const uint8_t reply_seq = command.last_sequence_id + 1;
+    auto change = mysql::ParseChangeUser(View(command.payload), capabilities_);
+    if (!change.ok()) {
+      co_await SendClientError(1043, "08S01", "Bad handshake", reply_seq);
+      co_return true;
+    }
+    if (change->username != account_->user ||
+        (masking_->active() && change->charset &&
+         !IsSafeCharset(*change->charset))) {
+      LogRefusal("COM_CHANGE_USER refused", "user_mismatch");
+      co_await SendClientError(1045, "28000",
+                               "Access denied for user '" + change->username +
+                                   "'@'" + identity_.host +
+                                   "': the client certificate is for user '" +
+                                   account_->user + "'",
+                               reply_seq);
+      co_return true;
+    }
+    change->auth_response.clear();
+    change->auth_plugin_name = kNativePassword;
+    auto payload = mysql::EncodeChangeUser(*change, capabilities_);
+    if (!payload.ok()) {
+      co_await SendClientError(1043, "08S01", "Bad handshake", reply_seq);
+      co_return true;
+    }
+    if (!(co_await backend_channel_.Write(
+              View(mysql::EncodePackets(View(*payload), 0).bytes)))
+             .ok()) {
+      co_return co_await BackendLost(reply_seq);
+    }
+    backend_.SetDeadline(kLoginTimeout);
+    if (!(co_await FinishBackendAuth(reply_seq)).ok()) co_return false;
+    // The rules are decided again for the (same) account: a new session.
+    masking_->OnIdentity(identity_);
+    co_return true;
+  }
+
+  asio::awaitable<bool> BackendLost(uint8_t sequence_id) {
+    Log(LogLevel::kWarning, "proxy: lost the database server mid-command",
+        {{"remote", remote_}, {"account", identity_.user}});
+    co_await SendClientError(
+        kConnectionKilled, "08S01",
+        "Lost connection to the database server during the query (proxy)",
+        sequence_id);
+    co_return false;
+  }
+
+  const ProxyShared& shared_;
+  const ProxyConfig& config_;
+  asio::any_io_executor executor_;
+  net::StartTlsStream client_;
+  net::StartTlsStream backend_;
+  PacketChannel client_channel_;
+  PacketChannel backend_channel_;
+  std::string remote_;
+  SessionIdentity identity_;
+  const Account* account_ = nullptr;
+  uint64_t capabilities_ = 0;
+  std::unique_ptr<MaskingFilter> masking_;
+  mysql::ReplyTracker* tracker_ = nullptr;
+  bool idle_ = false;
+};
+
+}  // namespace
+
+std::shared_ptr<net::ServedConnection> MakeClientSession(
+    const ProxyShared& shared, tcp::socket socket) {
+  return std::make_shared<Session>(shared, std::move(socket));
+}
+
+}  // namespace coffer::proxy

@@ -1,0 +1,71 @@
+// The proxy's configuration: one JSON file, which `coffer run` injects from
+// the database session (templates/mariadb-scalable/dbsession.yml), so that
+// its certificates, keys and masking rules come only from the CAS.
+//
+//   {
+//     "listen": "127.0.0.1:3307",
+//     "proxy_protocol_from": ["127.0.0.1"],        // optional
+//     "tls": {"certificate": "proxy.crt", "key": "proxy.key",
+//             "client_ca": "client-ca.crt"},
+//     "backend": {"address": "127.0.0.1:3306", "ca": "ca.crt",
+//                 "server_name": "127.0.0.1"},
+//     "accounts": [{"subject": "CN=app", "user": "app",
+//                   "certificate": "app.crt", "key": "app.key"}],
+//     "masking_rules": "masking.json",              // optional
+//     "io_threads": 2, "max_connections": 1024      // optional
+//   }
+//
+// Loading reads every file it names, so that a configuration that cannot
+// be served stops the proxy at start, with the reason.
+// Thread safety: immutable after loading.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+#include "crypto/certificate.h"
+#include "crypto/keys.h"
+#include "masking/rules.h"
+#include "net/address.h"
+#include "net/tls.h"
+
+namespace coffer::proxy {
+
+// A database account the proxy logs in as for clients whose certificate
+// has `subject` (RFC 2253 form, "CN=app"), with its own certificate.
+struct Account {
+  std::string subject;
+  std::string user;
+  std::shared_ptr<const net::TlsContext> backend_tls;
+};
+
+struct ProxyConfig {
+  net::HostPort listen;
+  // Peers (IP addresses) that must start each connection with a PROXY
+  // protocol header (HAProxy's send-proxy-v2); others must not send one.
+  std::vector<std::string> proxy_protocol_from;
+  std::shared_ptr<const net::TlsContext> client_tls;  // server side
+  net::HostPort backend;
+  std::string backend_server_name;
+  std::vector<Account> accounts;
+  std::shared_ptr<const masking::RuleSet> rules;  // never null; may be empty
+  int io_threads = 2;
+  size_t max_connections = 1024;
+
+  // The account for a client certificate's subject, or null.
+  const Account* AccountForSubject(std::string_view subject) const;
+};
+
+// Parses the JSON text (`source` names it in errors) and loads every file
+// it names. Relative paths are relative to `base_directory`. Failure:
+// kInvalidArgument naming the key ("proxy.json: \"backend.address\": ..."),
+// or the error of the file that could not be read or parsed.
+StatusOr<ProxyConfig> LoadProxyConfig(std::string_view json_text,
+                                      std::string_view source,
+                                      const std::string& base_directory);
+StatusOr<ProxyConfig> LoadProxyConfigFile(const std::string& path);
+
+}  // namespace coffer::proxy

@@ -1,0 +1,89 @@
+// MaskingFilter: MaxScale-compatible data masking, fail closed.
+//
+// For a session to which at least one rule applies (MaxScale's fast path:
+// otherwise the filter does nothing, not even parse):
+// - every COM_QUERY and COM_STMT_PREPARE text goes through the SQL guard
+//   (sql/masking_guard.h) and is refused with ERR 1141 / HY000 unless a
+//   masked column can only reach the client in place, in a top-level
+//   result column;
+// - result sets are matched column by column against the rules (org_name,
+//   org_table, schema), and each value of a masked column is rewritten in
+//   place, in text rows, binary rows (COM_STMT_EXECUTE) and cursor rows
+//   (COM_STMT_FETCH, with the columns its EXECUTE announced);
+// - a rule that matches a column that is not a string is a configuration
+//   error: the result is refused, never passed on unmasked;
+// - commands the filter cannot follow (COM_STMT_BULK_EXECUTE, a FETCH of
+//   an unknown cursor) are refused.
+// The proxy never negotiates MARIADB_CLIENT_CACHE_METADATA, so every
+// result carries its column definitions; one without would break the
+// ReplyTracker and end the session rather than pass rows unmasked.
+//
+// Logs: one line per refusal, naming the reason, the rule (for results)
+// and the account, never a value or the statement text.
+//
+// Thread safety: one session's strand; the RuleSet is shared and const.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "masking/rules.h"
+#include "proxy/filter.h"
+#include "proxy/proxy_metrics.h"
+#include "sql/masking_guard.h"
+
+namespace coffer::proxy {
+
+class MaskingFilter final : public Filter {
+ public:
+  // `capabilities`: those negotiated with the client (and the server).
+  // `metrics` may be null.
+  MaskingFilter(std::shared_ptr<const masking::RuleSet> rules,
+                uint64_t capabilities, ProxyMetrics* metrics);
+
+  void OnIdentity(const SessionIdentity& identity) override;
+  FilterStatus OnCommand(mysql::ByteView payload, Refusal& refusal) override;
+  FilterStatus OnReply(const mysql::ReplyPacket& packet,
+                       std::span<uint8_t> payload, Refusal& refusal) override;
+
+  // Whether any rule applies to the current identity.
+  bool active() const { return active_; }
+
+ private:
+  // For each column of a result: the rule that masks it, or null.
+  struct ResultPlan {
+    std::vector<const masking::Rule*> rules;
+    std::vector<uint8_t> types;
+    bool masks_any = false;
+  };
+
+  FilterStatus CheckStatement(mysql::ByteView sql, Refusal& refusal);
+  FilterStatus OnColumnDefinition(mysql::ByteView payload, Refusal& refusal);
+  FilterStatus OnRow(const mysql::ReplyPacket& packet,
+                     std::span<uint8_t> payload, Refusal& refusal);
+  void Refuse(Refusal& refusal, std::string_view reason, std::string message,
+              uint16_t code = 1141);
+
+  std::shared_ptr<const masking::RuleSet> rules_;
+  const uint64_t capabilities_;
+  ProxyMetrics* metrics_;
+  SessionIdentity identity_;
+  std::string account_;  // "'user'@'host'" for messages
+  bool active_ = false;
+  sql::MaskedColumns masked_;
+  // From the server's last status flags; unknown before the first reply.
+  std::optional<bool> no_backslash_escapes_;
+
+  // The command whose reply is being read.
+  uint8_t command_ = 0;
+  uint32_t statement_id_ = 0;
+  bool cursor_requested_ = false;
+  ResultPlan current_;
+  // Column plans of open cursors, by statement id, for COM_STMT_FETCH.
+  std::map<uint32_t, ResultPlan> cursors_;
+};
+
+}  // namespace coffer::proxy

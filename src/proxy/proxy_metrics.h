@@ -1,0 +1,38 @@
+// What the proxy counts, for its /metrics endpoint (Prometheus text).
+// Label values are bounded: routes, refusal reasons and results are the
+// program's constants, never client input.
+//
+// Thread safety: every method may be called from any thread.
+#pragma once
+
+#include <string_view>
+
+#include "net/metrics.h"
+
+namespace coffer::proxy {
+
+class ProxyMetrics {
+ public:
+  explicit ProxyMetrics(net::MetricsRegistry& registry);
+
+  // A client connection ended its login: "ok", "no_tls", "tls_failed",
+  // "unmapped", "user_mismatch", "backend_failed", "bad_packet",
+  // "proxy_header".
+  void Connection(std::string_view result);
+  void ConnectionOpened();
+  void ConnectionClosed();
+  // A command forwarded; route is "primary" (the only one in this issue).
+  void Query(std::string_view route, double backend_seconds);
+  void MaskedValues(uint64_t count);
+  void Refusal(std::string_view reason);
+
+ private:
+  net::CounterFamily& connections_;
+  net::GaugeFamily& open_;
+  net::CounterFamily& queries_;
+  net::HistogramFamily& backend_latency_;
+  net::CounterFamily& masked_;
+  net::CounterFamily& refusals_;
+};
+
+}  // namespace coffer::proxy

@@ -1,0 +1,211 @@
+#!/usr/bin/env bash
+# `coffer proxy serve` against a real MariaDB (tests/proxy/rig.sh): TLS on
+# both sides, certificate-to-account mapping, masking in the text and the
+# binary protocol and in cursors, refusals from the attacker's side, large
+# packets, multi-statements, COM_CHANGE_USER, PROXY headers, metrics, and
+# failures on either side of the proxy.
+# Usage: proxy_test.sh PATH/TO/coffer PATH/TO/proxy_stmt_client
+set -uo pipefail
+coffer=$(readlink -f "$1")
+stmt_client=$(readlink -f "$2")
+cd "$(dirname "$0")/../.."
+work=$(mktemp -d /tmp/coffer-proxy-test-XXXXXX)
+pids=()
+cleanup() {
+  stop_started
+  rm -rf "$work"
+}
+trap cleanup EXIT
+source tests/lib/expect.sh
+source tests/lib/stack.sh
+source tests/lib/mariadb.sh
+source tests/proxy/rig.sh
+
+rig_pki "$work/pki"
+if ! rig_start_db; then
+  echo "FAIL MariaDB did not start:"; tail -20 "$work/db.log" "$work/install-db.log"
+  exit 1
+fi
+cat >"$work/rules.json" <<'JSON'
+{"rules": [
+  {"replace": {"column": "ssn"}, "with": {"fill": "X"},
+   "applies_to": ["'analyst'"]},
+  {"obfuscate": {"column": "email", "table": "people", "database": "app"},
+   "applies_to": ["'analyst'"]},
+  {"replace": {"column": "note", "match": "\\d{4}$"}, "with": {"fill": "#"},
+   "applies_to": ["'analyst'"]},
+  {"replace": {"column": "salary", "table": "pay"}, "with": {"fill": "0"},
+   "applies_to": ["'analyst'"]}
+]}
+JSON
+rig_proxy_config "$work/proxy.json" "$work/rules.json"
+metrics_port=$(free_port)
+if ! rig_start_proxy proxy "$work/proxy.json" --metrics "127.0.0.1:$metrics_port"; then
+  echo "FAIL the proxy did not start:"; cat "$work/proxy.err"
+  exit 1
+fi
+
+# --- the application's account sees its data in clear ---
+expect "app creates its tables through the proxy" 0 "" -- as app "
+  CREATE TABLE people (id INT PRIMARY KEY, name VARCHAR(50), email VARCHAR(80),
+                       ssn CHAR(11), note TEXT);
+  INSERT INTO people VALUES (1, 'John', 'john@example.com', '721-07-4426', 'card 1234-5678'),
+                            (2, 'Remo', 'remo', NULL, 'none');
+  CREATE TABLE pay (id INT, salary INT);
+  INSERT INTO pay VALUES (1, 5000)"
+expect "app reads personal data in clear (text protocol)" 0 "721-07-4426" -- \
+  as app "SELECT ssn FROM people WHERE id = 1"
+expect "app reads in clear (binary protocol)" 0 "john@example.com" -- \
+  stmt app binary "SELECT email FROM people WHERE id = ?" 1
+expect "the backend sees the account's own TLS login" 0 "app@" -- \
+  as app "SELECT CURRENT_USER()"
+
+# --- the analyst's values are masked in place ---
+expect "analyst: replace with fill (text)" 0 "XXXXXXXXXXX" -- \
+  as analyst "SELECT ssn FROM people WHERE id = 1"
+expect "analyst: obfuscate (MaxScale's algorithm)" 0 '0~Zl^7rE~:v~|Qk~' -- \
+  as analyst "SELECT email FROM people WHERE id = 1"
+expect "analyst: match rule masks the matched part only" 0 "card 1234-####" -- \
+  as analyst "SELECT note FROM people WHERE id = 1"
+expect "analyst: NULL stays NULL, short values obfuscated" 0 $'Remo\t$-~)\tNULL' -- \
+  as analyst "SELECT name, email, ssn FROM people WHERE id = 2"
+expect "analyst: SELECT * is masked too" 0 "XXXXXXXXXXX" -- \
+  as analyst "SELECT * FROM people WHERE id = 1"
+expect "analyst: an alias does not unmask" 0 "XXXXXXXXXXX" -- \
+  as analyst "SELECT ssn AS s FROM people WHERE id = 1"
+expect "analyst: binary protocol is masked" 0 "XXXXXXXXXXX" -- \
+  stmt analyst binary "SELECT ssn, email FROM people WHERE id = ?" 1
+expect "analyst: cursor rows (COM_STMT_FETCH) are masked" 0 "XXXXXXXXXXX" -- \
+  stmt analyst cursor "SELECT id, ssn FROM people ORDER BY id"
+expect "analyst: after COM_CHANGE_USER still masked" 0 "XXXXXXXXXXX" -- \
+  stmt analyst change_user "SELECT ssn FROM people WHERE id = 1"
+expect "analyst: clear columns stay clear" 0 "John" -- \
+  as analyst "SELECT name FROM people WHERE id = 1"
+
+# --- bypass attempts are refused before they reach the server ---
+refused() {
+  expect "refused: $1" 1 "ERROR 1141" -- as analyst "$1"
+}
+refused "SELECT CONCAT(ssn) FROM people"
+refused "SELECT id FROM people WHERE ssn LIKE '7%'"
+refused "SELECT name FROM people ORDER BY ssn"
+refused "SELECT ssn AS s FROM people ORDER BY s"
+refused "SELECT ssn FROM people UNION SELECT ssn FROM people"
+refused "SELECT (SELECT ssn FROM people WHERE id = 1)"
+refused "SELECT * FROM (SELECT ssn FROM people) AS d"
+refused "CREATE TEMPORARY TABLE t AS SELECT * FROM people"
+refused "SELECT ssn FROM people INTO @x"
+refused "SELECT ssn COLLATE utf8mb4_bin FROM people"
+refused "SELECT HEX(email) FROM people"
+refused "EXPLAIN SELECT * FROM people WHERE ssn = '721-07-4426'"
+refused "SELECT 1; SELECT CONCAT(ssn) FROM people"
+expect "refused at prepare (binary protocol)" 1 "ERROR 1141" -- \
+  stmt analyst binary "SELECT CONCAT(ssn) FROM people"
+expect "the refusal says why, in MaxScale's words" 1 \
+  "is used in conjunction with a field that should be masked" -- \
+  as analyst "SELECT UPPER(ssn) FROM people"
+expect "the connection goes on after a refusal" 0 "after-refusal" -- \
+  mariadb --no-defaults -h 127.0.0.1 -P "$proxy_port" -u analyst \
+  --ssl-ca="$work/pki/ca.crt" --ssl-cert="$work/pki/analyst.crt" \
+  --ssl-key="$work/pki/analyst.key" --ssl-verify-server-cert -N -B --force app \
+  <<<"SELECT CONCAT(ssn) FROM people; SELECT 'after-refusal';"
+expect "a rule on a non-string column refuses the result" 1 \
+  "not of string type" -- as analyst "SELECT salary FROM pay"
+expect "the database's own grants still hold (analyst cannot write)" 1 \
+  "ERROR 1142" -- as analyst "DELETE FROM pay"
+expect "app is not masked by the analyst's rules" 0 "5000" -- \
+  as app "SELECT salary FROM pay"
+
+# --- protocol coverage ---
+expect "multi-statements" 0 $'1\n2' -- stmt app text "SELECT 1; SELECT 2"
+expect "a query of 17 MiB spans two packets" 0 "17825792" -- \
+  stmt app big "SELECT LENGTH("
+expect "COM_PING, USE, SHOW" 0 "people" -- as app "USE app; SHOW TABLES"
+
+# --- TLS and accounts, from the attacker's side ---
+expect "plain text is refused with the proxy's reason" 1 \
+  "accepts TLS connections with a client certificate only" -- \
+  mariadb --no-defaults -h 127.0.0.1 -P "$proxy_port" -u app --skip-ssl -e "SELECT 1"
+expect "TLS without a client certificate is refused" 1 "" -- \
+  mariadb --no-defaults -h 127.0.0.1 -P "$proxy_port" -u app \
+  --ssl-ca="$work/pki/ca.crt" --ssl-verify-server-cert -e "SELECT 1"
+make_foreign_pki "$work/foreign"
+expect "a certificate named app from another CA is refused" 1 "" -- \
+  mariadb --no-defaults -h 127.0.0.1 -P "$proxy_port" -u app \
+  --ssl-ca="$work/pki/ca.crt" --ssl-cert="$work/foreign/app.crt" \
+  --ssl-key="$work/foreign/app.key" -e "SELECT 1"
+expect "a certificate of the client CA with an unmapped subject is refused" 1 \
+  "is not mapped to a database account" -- as stranger "SELECT 1"
+expect "the analyst's certificate cannot log in as app" 1 "ERROR 1045" -- \
+  mariadb --no-defaults -h 127.0.0.1 -P "$proxy_port" -u app \
+  --ssl-ca="$work/pki/ca.crt" --ssl-cert="$work/pki/analyst.crt" \
+  --ssl-key="$work/pki/analyst.key" -e "SELECT 1"
+expect "the analyst's certificate is refused by the database itself" 1 "" -- \
+  mariadb --no-defaults -h 127.0.0.1 -P "$db_port" -u analyst \
+  --ssl-ca="$work/pki/ca.crt" --ssl-cert="$work/pki/analyst.crt" \
+  --ssl-key="$work/pki/analyst.key" -e "SELECT ssn FROM app.people"
+
+# --- PROXY protocol: required from 127.0.0.2, refused elsewhere ---
+greeting_after() {  # greeting_after SOURCE HEADER: prints the protocol byte
+  python3 - "$1" "$proxy_port" "$2" <<'PY'
+import socket, sys
+s = socket.socket()
+s.bind((sys.argv[1], 0))
+s.settimeout(10)
+s.connect(("127.0.0.1", int(sys.argv[2])))
+s.sendall(sys.argv[3].encode().decode("unicode_escape").encode("latin1"))
+data = b""
+try:
+    while len(data) < 5:
+        chunk = s.recv(64)
+        if not chunk:
+            break
+        data += chunk
+except socket.timeout:
+    pass
+print("greeting" if len(data) >= 5 and data[4] == 10 else "closed")
+PY
+}
+expect "a PROXY v1 header from HAProxy's address gets the greeting" 0 "greeting" -- \
+  greeting_after 127.0.0.2 'PROXY TCP4 10.9.8.7 127.0.0.1 5555 3306\r\n'
+expect "a PROXY v2 LOCAL header (health check) gets the greeting" 0 "greeting" -- \
+  greeting_after 127.0.0.2 '\r\n\r\n\x00\r\nQUIT\n\x20\x00\x00\x00'
+expect "no header from HAProxy's address: closed" 0 "closed" -- \
+  greeting_after 127.0.0.2 'GET / HTTP/1.0\r\n\r\n'
+
+# --- observability ---
+expect "metrics over HTTPS with a client certificate" 0 \
+  'coffer_proxy_refusals_total{reason="function"}' -- \
+  curl -sS --cacert "$work/pki/ca.crt" --cert "$work/pki/app.crt" \
+  --key "$work/pki/app.key" "https://127.0.0.1:$metrics_port/metrics"
+expect "masked values are counted" 0 "coffer_proxy_masked_values_total" -- \
+  curl -sS --cacert "$work/pki/ca.crt" --cert "$work/pki/app.crt" \
+  --key "$work/pki/app.key" "https://127.0.0.1:$metrics_port/metrics"
+expect "a refusal is logged with the account" 0 "account='analyst'@'127.0.0.1'" -- \
+  grep "statement refused" "$work/proxy.err"
+expect "no personal value in the proxy's log" 1 "" -- \
+  grep -E "721-07-4426|john@example.com" "$work/proxy.err"
+
+# --- failures on either side ---
+mariadb --no-defaults -h 127.0.0.1 -P "$proxy_port" -u app \
+  --ssl-ca="$work/pki/ca.crt" --ssl-cert="$work/pki/app.crt" \
+  --ssl-key="$work/pki/app.key" -N -B app \
+  -e "SELECT REPEAT('a', 1000) FROM seq_1_to_100000" 2>/dev/null | head -c 1000 >/dev/null
+expect "a client that left mid-result does not stop the proxy" 0 "42" -- \
+  as app "SELECT 42"
+as app "SELECT SLEEP(60)" >"$work/sleep.out" 2>&1 &
+sleeper=$!
+for _ in $(seq 1 100); do
+  as app "SHOW PROCESSLIST" 2>/dev/null | grep -q "SLEEP(60)" && break
+  sleep 0.1
+done
+kill -KILL "$db_pid"
+wait "$db_pid" 2>/dev/null
+wait "$sleeper"
+expect "a backend that dies mid-query: a clear error to the client" 0 \
+  "Lost connection to the database server" -- cat "$work/sleep.out"
+expect "the proxy keeps running and says the database is unreachable" 1 \
+  "cannot reach the database server" -- as app "SELECT 1"
+expect "the proxy process is still alive" 0 "" -- kill -0 "$proxy_pid"
+
+expect_summary

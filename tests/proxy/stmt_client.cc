@@ -1,0 +1,171 @@
+// A Connector/C (libmariadb) client for the proxy's tests: what the stock
+// `mariadb` client cannot do, namely the binary protocol (prepared
+// statements), server-side cursors (COM_STMT_FETCH), COM_CHANGE_USER and
+// a query larger than one 16 MiB packet.
+//
+//   stmt_client HOST PORT USER CA CERT KEY MODE SQL [PARAM...]
+//   MODE: text | binary | cursor | change_user | big
+//
+// Prints each row tab-separated ("NULL" for NULL), then exits 0; on an
+// error prints "ERROR CODE (SQLSTATE): MESSAGE" on stdout and exits 1.
+#include <mysql.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+namespace {
+
+int Fail(MYSQL* mysql) {
+  std::printf("ERROR %u (%s): %s\n", mysql_errno(mysql), mysql_sqlstate(mysql),
+              mysql_error(mysql));
+  return 1;
+}
+
+int FailStmt(MYSQL_STMT* stmt) {
+  std::printf("ERROR %u (%s): %s\n", mysql_stmt_errno(stmt),
+              mysql_stmt_sqlstate(stmt), mysql_stmt_error(stmt));
+  mysql_stmt_close(stmt);
+  return 1;
+}
+
+int RunText(MYSQL* mysql, const std::string& sql) {
+  if (mysql_real_query(mysql, sql.data(), sql.size()) != 0) return Fail(mysql);
+  do {
+    MYSQL_RES* result = mysql_store_result(mysql);
+    if (result != nullptr) {
+      const unsigned columns = mysql_num_fields(result);
+      while (MYSQL_ROW row = mysql_fetch_row(result)) {
+        unsigned long* lengths = mysql_fetch_lengths(result);
+        for (unsigned i = 0; i < columns; ++i) {
+          if (i > 0) std::printf("\t");
+          if (row[i] == nullptr) {
+            std::printf("NULL");
+          } else {
+            std::fwrite(row[i], 1, lengths[i], stdout);
+          }
+        }
+        std::printf("\n");
+      }
+      mysql_free_result(result);
+    } else if (mysql_field_count(mysql) != 0) {
+      return Fail(mysql);
+    }
+  } while (mysql_next_result(mysql) == 0);
+  if (mysql_errno(mysql) != 0) return Fail(mysql);
+  return 0;
+}
+
+int RunStatement(MYSQL* mysql, const std::string& sql,
+                 const std::vector<std::string>& params, bool cursor) {
+  MYSQL_STMT* stmt = mysql_stmt_init(mysql);
+  if (stmt == nullptr) return Fail(mysql);
+  if (cursor) {
+    unsigned long type = CURSOR_TYPE_READ_ONLY;
+    unsigned long prefetch = 1;  // one COM_STMT_FETCH per row
+    mysql_stmt_attr_set(stmt, STMT_ATTR_CURSOR_TYPE, &type);
+    mysql_stmt_attr_set(stmt, STMT_ATTR_PREFETCH_ROWS, &prefetch);
+  }
+  if (mysql_stmt_prepare(stmt, sql.data(), sql.size()) != 0) {
+    return FailStmt(stmt);
+  }
+  std::vector<MYSQL_BIND> binds(params.size());
+  std::vector<unsigned long> param_lengths(params.size());
+  for (size_t i = 0; i < params.size(); ++i) {
+    std::memset(&binds[i], 0, sizeof(MYSQL_BIND));
+    binds[i].buffer_type = MYSQL_TYPE_STRING;
+    binds[i].buffer = const_cast<char*>(params[i].data());
+    param_lengths[i] = params[i].size();
+    binds[i].length = &param_lengths[i];
+  }
+  if (!params.empty() && mysql_stmt_bind_param(stmt, binds.data()) != 0) {
+    return FailStmt(stmt);
+  }
+  if (mysql_stmt_execute(stmt) != 0) return FailStmt(stmt);
+  MYSQL_RES* meta = mysql_stmt_result_metadata(stmt);
+  if (meta == nullptr) {
+    mysql_stmt_close(stmt);
+    return 0;
+  }
+  const unsigned columns = mysql_num_fields(meta);
+  std::vector<MYSQL_BIND> results(columns);
+  std::vector<std::vector<char>> buffers(columns, std::vector<char>(4096));
+  std::vector<unsigned long> lengths(columns);
+  std::vector<my_bool> nulls(columns);
+  for (unsigned i = 0; i < columns; ++i) {
+    std::memset(&results[i], 0, sizeof(MYSQL_BIND));
+    results[i].buffer_type = MYSQL_TYPE_STRING;
+    results[i].buffer = buffers[i].data();
+    results[i].buffer_length = buffers[i].size();
+    results[i].length = &lengths[i];
+    results[i].is_null = &nulls[i];
+  }
+  if (mysql_stmt_bind_result(stmt, results.data()) != 0) return FailStmt(stmt);
+  for (;;) {
+    const int fetched = mysql_stmt_fetch(stmt);
+    if (fetched == MYSQL_NO_DATA) break;
+    if (fetched == 1) return FailStmt(stmt);
+    for (unsigned i = 0; i < columns; ++i) {
+      if (i > 0) std::printf("\t");
+      if (nulls[i]) {
+        std::printf("NULL");
+      } else {
+        std::fwrite(buffers[i].data(), 1, lengths[i], stdout);
+      }
+    }
+    std::printf("\n");
+  }
+  mysql_free_result(meta);
+  mysql_stmt_close(stmt);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 9) {
+    std::fprintf(stderr,
+                 "usage: stmt_client HOST PORT USER CA CERT KEY MODE SQL "
+                 "[PARAM...]\n");
+    return 2;
+  }
+  const std::string mode = argv[7];
+  std::string sql = argv[8];
+  std::vector<std::string> params(argv + 9, argv + argc);
+  MYSQL* mysql = mysql_init(nullptr);
+  my_bool verify = 1;
+  mysql_optionsv(mysql, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &verify);
+  mysql_ssl_set(mysql, argv[6], argv[5], argv[4], nullptr, nullptr);
+  unsigned long max_packet = 64ul << 20;
+  mysql_optionsv(mysql, MYSQL_OPT_MAX_ALLOWED_PACKET, &max_packet);
+  if (mysql_real_connect(mysql, argv[1], argv[3], "", "app",
+                         static_cast<unsigned>(std::atoi(argv[2])), nullptr,
+                         CLIENT_MULTI_STATEMENTS) == nullptr) {
+    return Fail(mysql);
+  }
+  int result = 0;
+  if (mode == "text") {
+    result = RunText(mysql, sql);
+  } else if (mode == "binary" || mode == "cursor") {
+    result = RunStatement(mysql, sql, params, mode == "cursor");
+  } else if (mode == "change_user") {
+    // A new session for the same account, then the query.
+    if (mysql_change_user(mysql, argv[3], "", "app") != 0) {
+      result = Fail(mysql);
+    } else {
+      result = RunText(mysql, sql);
+    }
+  } else if (mode == "big") {
+    // SQL is a prefix; a 17 MiB string literal makes the query span two
+    // physical packets.
+    std::string query = sql + "'" + std::string(17u << 20, 'a') + "')";
+    result = RunText(mysql, query);
+  } else {
+    std::fprintf(stderr, "unknown mode %s\n", mode.c_str());
+    result = 2;
+  }
+  mysql_close(mysql);
+  return result;
+}
