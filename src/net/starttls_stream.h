@@ -16,9 +16,13 @@
 // Thread safety: one coroutine at a time, on the socket's executor.
 #pragma once
 
+// Boost 1.74's awaitable.hpp uses std::exchange without including it.
+// clang-format off
+#include <utility>
+// clang-format on
+
 #include <openssl/ssl.h>
 
-// Boost 1.74's awaitable.hpp uses std::exchange without including it.
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -29,7 +33,6 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <utility>
 
 #include "common/status.h"
 #include "net/tls.h"

@@ -24,6 +24,10 @@
 #pragma once
 
 // Boost 1.74's awaitable.hpp uses std::exchange without including it.
+// clang-format off
+#include <utility>
+// clang-format on
+
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <chrono>
@@ -31,7 +35,6 @@
 #include <functional>
 #include <memory>
 #include <string>
-#include <utility>
 
 #include "common/status.h"
 #include "net/connection_manager.h"

@@ -243,7 +243,14 @@ class Session final : public net::ServedConnection,
     remote_ = client_.RemoteText();
     const std::string result = co_await Login();
     if (metrics() != nullptr) metrics()->Connection(result);
-    if (result == "ok") co_await RelayCommands();
+    if (result == "ok") {
+      co_await RelayCommands();
+      // A COM_QUIT, so that the server ends the session cleanly instead of
+      // logging an aborted connection.
+      const uint8_t quit[] = {1, 0, 0, 0, mysql::kComQuit};
+      backend_.SetDeadline(std::chrono::seconds(1));
+      (void)co_await backend_channel_.Write({quit, sizeof quit});
+    }
     CloseNow();
     if (metrics() != nullptr) metrics()->ConnectionClosed();
   }

@@ -45,6 +45,17 @@ if ! rig_start_proxy proxy "$work/proxy.json" --metrics "127.0.0.1:$metrics_port
   exit 1
 fi
 
+# --- a configuration that cannot be served stops the proxy at start ---
+printf '{"rules": [{"replace": {"column": "ssn"}, "with": {"fill": ""}}]}' \
+  >"$work/empty-fill.json"
+rig_proxy_config "$work/bad.json" "$work/empty-fill.json"
+expect "an empty fill is a configuration error (MaxScale would unmask)" 2 \
+  '"with.fill" must be a non-empty string' -- \
+  "$coffer" proxy serve --config "$work/bad.json"
+sed 's/"listen"/"lisen"/' "$work/proxy.json" >"$work/typo.json"
+expect "an unknown key in the configuration is an error" 2 \
+  '"lisen" is not a known key' -- "$coffer" proxy serve --config "$work/typo.json"
+
 # --- the application's account sees its data in clear ---
 expect "app creates its tables through the proxy" 0 "" -- as app "
   CREATE TABLE people (id INT PRIMARY KEY, name VARCHAR(50), email VARCHAR(80),
@@ -75,6 +86,8 @@ expect "analyst: an alias does not unmask" 0 "XXXXXXXXXXX" -- \
   as analyst "SELECT ssn AS s FROM people WHERE id = 1"
 expect "analyst: binary protocol is masked" 0 "XXXXXXXXXXX" -- \
   stmt analyst binary "SELECT ssn, email FROM people WHERE id = ?" 1
+expect "analyst: binary protocol, match rule" 0 "card 1234-####" -- \
+  stmt analyst binary "SELECT note FROM people WHERE id = ?" 1
 expect "analyst: cursor rows (COM_STMT_FETCH) are masked" 0 "XXXXXXXXXXX" -- \
   stmt analyst cursor "SELECT id, ssn FROM people ORDER BY id"
 expect "analyst: after COM_CHANGE_USER still masked" 0 "XXXXXXXXXXX" -- \
@@ -172,6 +185,23 @@ expect "a PROXY v2 LOCAL header (health check) gets the greeting" 0 "greeting" -
   greeting_after 127.0.0.2 '\r\n\r\n\x00\r\nQUIT\n\x20\x00\x00\x00'
 expect "no header from HAProxy's address: closed" 0 "closed" -- \
   greeting_after 127.0.0.2 'GET / HTTP/1.0\r\n\r\n'
+
+expect "metadata caching is never offered, so every result has its columns" 0 \
+  "no-cache-metadata" -- python3 - "$proxy_port" <<'PY'
+import socket, struct, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+data = b""
+while len(data) < 4 or len(data) < 4 + int.from_bytes(data[:3], "little"):
+    data += s.recv(4096)
+p = data[4:]
+end = p.index(b"\0", 1)           # server version
+i = end + 1 + 4 + 8 + 1           # thread id, scramble part 1, filler
+low = struct.unpack_from("<H", p, i)[0]
+high = struct.unpack_from("<H", p, i + 5)[0]
+mariadb = struct.unpack_from("<I", p, i + 14)[0]
+caps = low | high << 16 | mariadb << 32
+print("no-cache-metadata" if not caps & (1 << 36) and caps & 0x800 else hex(caps))
+PY
 
 # --- observability ---
 expect "metrics over HTTPS with a client certificate" 0 \

@@ -1,0 +1,189 @@
+// MaskingFilter on crafted reply packets: which columns it masks, in text,
+// binary and cursor rows, when it refuses, and that sessions without rules
+// pass untouched. The real MariaDB is in tests/proxy/proxy_test.sh.
+#include "proxy/masking_filter.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "mysql/capabilities.h"
+#include "mysql/messages.h"
+#include "mysql/wire.h"
+
+namespace coffer::proxy {
+namespace {
+
+using mysql::ReplyKind;
+using mysql::ReplyPacket;
+
+constexpr uint64_t kCaps = mysql::kClientProtocol41 | mysql::kClientDeprecateEof;
+
+std::shared_ptr<const masking::RuleSet> Rules() {
+  auto rules = masking::LoadRules(R"({"rules": [
+    {"replace": {"column": "ssn"}, "with": {"fill": "X"},
+     "applies_to": ["'analyst'"]},
+    {"replace": {"column": "salary"}, "with": {"fill": "0"},
+     "applies_to": ["'analyst'"]}]})",
+                                  "rules.json");
+  EXPECT_TRUE(rules.ok()) << rules.status().ToString();
+  return std::make_shared<masking::RuleSet>(std::move(rules).value());
+}
+
+Bytes Column(std::string name, uint8_t type) {
+  mysql::ColumnDefinition column;
+  column.schema = "app";
+  column.table = column.org_table = "people";
+  column.name = column.org_name = std::move(name);
+  column.type = type;
+  column.charset = 45;
+  return mysql::EncodeColumnDefinition(column, kCaps);
+}
+
+Bytes TextRow(std::initializer_list<std::string> values) {
+  mysql::Writer writer;
+  for (const std::string& value : values) writer.LenencString(value);
+  return std::move(writer).Take();
+}
+
+// A binary row of two VAR_STRING columns, no NULLs.
+Bytes BinaryRow(const std::string& a, const std::string& b) {
+  mysql::Writer writer;
+  writer.U8(0);
+  writer.U8(0);  // NULL bitmap for 2 columns: (2 + 9) / 8 = 1 byte
+  writer.LenencString(a);
+  writer.LenencString(b);
+  return std::move(writer).Take();
+}
+
+ReplyPacket Kind(ReplyKind kind, bool binary = false, uint16_t status = 0) {
+  ReplyPacket packet;
+  packet.kind = kind;
+  packet.binary = binary;
+  packet.status_flags = status;
+  return packet;
+}
+
+Bytes Query(std::string_view sql) {
+  Bytes payload{mysql::kComQuery};
+  payload.insert(payload.end(), sql.begin(), sql.end());
+  return payload;
+}
+
+class MaskingFilterTest : public ::testing::Test {
+ protected:
+  FilterStatus Reply(ReplyKind kind, Bytes& payload, bool binary = false,
+                     uint16_t status = 0) {
+    return filter_.OnReply(Kind(kind, binary, status), payload, refusal_);
+  }
+  // Sends a command and the two column definitions (id, ssn).
+  void StartResult(mysql::ByteView command) {
+    ASSERT_EQ(filter_.OnCommand(command, refusal_), FilterStatus::kContinue);
+    Bytes count = mysql::EncodeColumnCount(2);
+    ASSERT_EQ(Reply(ReplyKind::kColumnCount, count), FilterStatus::kContinue);
+    Bytes id = Column("id", mysql::kTypeVarString);
+    Bytes ssn = Column("ssn", mysql::kTypeVarString);
+    ASSERT_EQ(Reply(ReplyKind::kColumnDefinition, id), FilterStatus::kContinue);
+    ASSERT_EQ(Reply(ReplyKind::kColumnDefinition, ssn),
+              FilterStatus::kContinue);
+  }
+
+  MaskingFilter filter_{Rules(), kCaps, nullptr};
+  Refusal refusal_;
+};
+
+TEST_F(MaskingFilterTest, MasksTextRowsOfAnAccountTheRulesName) {
+  filter_.OnIdentity({"analyst", "10.0.0.1"});
+  ASSERT_TRUE(filter_.active());
+  StartResult(Query("SELECT id, ssn FROM people"));
+  Bytes row = TextRow({"7", "721-07-4426"});
+  ASSERT_EQ(Reply(ReplyKind::kRow, row), FilterStatus::kContinue);
+  EXPECT_EQ(row, TextRow({"7", "XXXXXXXXXXX"}));
+}
+
+TEST_F(MaskingFilterTest, LeavesOtherAccountsUntouchedWithoutParsing) {
+  filter_.OnIdentity({"app", "10.0.0.1"});
+  EXPECT_FALSE(filter_.active());
+  // Not even a statement the guard would refuse is stopped.
+  Bytes bad = Query("SELECT CONCAT(ssn) FROM people");
+  EXPECT_EQ(filter_.OnCommand(bad, refusal_), FilterStatus::kContinue);
+  StartResult(Query("SELECT id, ssn FROM people"));
+  Bytes row = TextRow({"7", "721-07-4426"});
+  ASSERT_EQ(Reply(ReplyKind::kRow, row), FilterStatus::kContinue);
+  EXPECT_EQ(row, TextRow({"7", "721-07-4426"}));
+}
+
+TEST_F(MaskingFilterTest, RefusesABypassBeforeTheServer) {
+  filter_.OnIdentity({"analyst", "10.0.0.1"});
+  Bytes bad = Query("SELECT id FROM people WHERE ssn LIKE '7%'");
+  ASSERT_EQ(filter_.OnCommand(bad, refusal_), FilterStatus::kStopIteration);
+  EXPECT_EQ(refusal_.code, 1141);
+  EXPECT_EQ(refusal_.sql_state, "HY000");
+  EXPECT_NE(refusal_.message.find("'analyst'@'10.0.0.1'"), std::string::npos);
+  Bytes prepare = Query("SELECT HEX(ssn) FROM people");
+  prepare[0] = mysql::kComStmtPrepare;
+  EXPECT_EQ(filter_.OnCommand(prepare, refusal_), FilterStatus::kStopIteration);
+}
+
+TEST_F(MaskingFilterTest, MasksBinaryRows) {
+  filter_.OnIdentity({"analyst", "10.0.0.1"});
+  mysql::StmtExecute execute;
+  execute.statement_id = 3;
+  StartResult(mysql::EncodeStmtExecute(execute));
+  Bytes row = BinaryRow("7", "721-07-4426");
+  ASSERT_EQ(Reply(ReplyKind::kRow, row, true), FilterStatus::kContinue);
+  EXPECT_EQ(row, BinaryRow("7", "XXXXXXXXXXX"));
+}
+
+TEST_F(MaskingFilterTest, MasksCursorRowsWithTheColumnsOfTheirExecute) {
+  filter_.OnIdentity({"analyst", "10.0.0.1"});
+  mysql::StmtExecute execute;
+  execute.statement_id = 9;
+  execute.flags = mysql::kCursorTypeReadOnly;
+  StartResult(mysql::EncodeStmtExecute(execute));
+  Bytes eof = mysql::EncodeEof({0, mysql::kServerStatusCursorExists});
+  ASSERT_EQ(Reply(ReplyKind::kEof, eof, false, mysql::kServerStatusCursorExists),
+            FilterStatus::kContinue);
+  // Another statement in between does not disturb the cursor's columns.
+  StartResult(Query("SELECT id, name FROM people"));
+  const Bytes fetch = mysql::EncodeStmtFetch({9, 1});
+  ASSERT_EQ(filter_.OnCommand(fetch, refusal_), FilterStatus::kContinue);
+  Bytes row = BinaryRow("8", "435-22-3267");
+  ASSERT_EQ(Reply(ReplyKind::kRow, row, true), FilterStatus::kContinue);
+  EXPECT_EQ(row, BinaryRow("8", "XXXXXXXXXXX"));
+}
+
+TEST_F(MaskingFilterTest, RefusesAFetchOfAnUnknownCursor) {
+  filter_.OnIdentity({"analyst", "10.0.0.1"});
+  const Bytes fetch = mysql::EncodeStmtFetch({42, 1});
+  EXPECT_EQ(filter_.OnCommand(fetch, refusal_), FilterStatus::kStopIteration);
+}
+
+TEST_F(MaskingFilterTest, RefusesAResultWhereARuleMatchesANonStringColumn) {
+  filter_.OnIdentity({"analyst", "10.0.0.1"});
+  ASSERT_EQ(filter_.OnCommand(Query("SELECT salary FROM people"), refusal_),
+            FilterStatus::kContinue);
+  Bytes count = mysql::EncodeColumnCount(1);
+  ASSERT_EQ(Reply(ReplyKind::kColumnCount, count), FilterStatus::kContinue);
+  Bytes salary = Column("salary", mysql::kTypeLong);
+  ASSERT_EQ(Reply(ReplyKind::kColumnDefinition, salary),
+            FilterStatus::kStopIteration);
+  EXPECT_NE(refusal_.message.find("not of string type"), std::string::npos);
+}
+
+TEST_F(MaskingFilterTest, AMalformedRowIsRefusedNotPassedOn) {
+  filter_.OnIdentity({"analyst", "10.0.0.1"});
+  StartResult(Query("SELECT id, ssn FROM people"));
+  Bytes row = TextRow({"7"});  // one value for two columns
+  EXPECT_EQ(Reply(ReplyKind::kRow, row), FilterStatus::kStopIteration);
+}
+
+TEST_F(MaskingFilterTest, ANewIdentityDecidesTheRulesAgain) {
+  filter_.OnIdentity({"app", "10.0.0.1"});
+  EXPECT_FALSE(filter_.active());
+  filter_.OnIdentity({"analyst", "10.0.0.1"});
+  EXPECT_TRUE(filter_.active());
+}
+
+}  // namespace
+}  // namespace coffer::proxy
