@@ -2,6 +2,7 @@
 #   make build   the coffer executable at build/bin/coffer
 #   make test    every test, built with -Werror under ASan and UBSan
 #   make demo    the main job on one machine
+#   make demo-scalable  the primary behind two masking proxies and HAProxy
 #   make bench   the benchmarks
 #   make fuzz    the libFuzzer targets (FUZZ_SECONDS each, default 60)
 #   make format  clang-format the tree;  make format-check  check it only
@@ -14,7 +15,7 @@ FUZZ_SECONDS ?= 60
 TIDY_ARGS ?=
 SOURCES = $(shell git ls-files '*.cc' '*.h' 2>/dev/null || find src fuzz -name '*.cc' -o -name '*.h')
 
-.PHONY: deps build test demo bench fuzz format format-check lint clean
+.PHONY: deps build test demo demo-scalable bench fuzz format format-check lint clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -33,6 +34,9 @@ test: deps
 
 demo: build
 	@bash scripts/demo.sh
+
+demo-scalable: build
+	@bash scripts/demo_scalable.sh
 
 bench: deps
 	@cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DCOFFER_TESTS=OFF -DCOFFER_BENCH=ON >/dev/null

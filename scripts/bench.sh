@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every benchmark in BIN_DIR (files named *_bench), then the sysbench
 # comparison of the confidential MariaDB with plain MariaDB
-# (scripts/bench_mariadb.sh, with BIN_DIR/coffer). Each prints its figures
+# (scripts/bench_mariadb.sh, with BIN_DIR/coffer) and of the proxy against
+# direct connections (scripts/bench_proxy.sh). Each prints its figures
 # and their ratio to a baseline measured in the same run; see
 # docs/performance.md for the recorded results and the machine.
 set -euo pipefail
@@ -14,4 +15,6 @@ for bench in "$bin_dir"/*_bench; do
 done
 echo "== mariadb_sysbench (scripts/bench_mariadb.sh)"
 bash "$(dirname "$0")/bench_mariadb.sh" "$bin_dir" || status=1
+echo "== proxy_sysbench (scripts/bench_proxy.sh)"
+bash "$(dirname "$0")/bench_proxy.sh" "$bin_dir" || status=1
 exit $status

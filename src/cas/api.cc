@@ -1,10 +1,13 @@
 #include "cas/api.h"
 
+#include <openssl/crypto.h>
+
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 
 #include "cas/secret_format.h"
+#include "cas/secret_json.h"
 #include "net/http_message.h"
 
 namespace coffer::cas {
@@ -129,6 +132,38 @@ StatusOr<net::Response> PublicValue(Sessions& sessions,
        certificate}}.dump());
 }
 
+// The text of the POST /v1/provision reply. It carries the service's
+// secrets, so it is built and serialized in SecretJson (secret_json.h):
+// every buffer on the way is wiped when freed. The one copy left is the
+// std::string returned, which net::Response requires: the server moves it
+// into the HTTP message it writes and frees it unwiped after sending
+// (wiping it there is net::HttpServer's to do).
+std::string ProvisionReply(const Configuration& configuration) {
+  SecretJson command = SecretJson::array();
+  for (const crypto::SecretBytes& argument : configuration.command) {
+    command.push_back(SecretJsonString(argument));
+  }
+  SecretJson environment = SecretJson::array();
+  for (const auto& [name, value] : configuration.environment) {
+    environment.push_back(SecretJson::array({name, SecretJsonString(value)}));
+  }
+  SecretJson files = SecretJson::array();
+  for (const ProvisionedFile& file : configuration.files) {
+    std::string encoded = Base64Encode(file.content.span());
+    SecretJson content(SecretString(encoded.data(), encoded.size()));
+    OPENSSL_cleanse(encoded.data(), encoded.size());
+    files.push_back(SecretJson{{"path", file.path},
+                               {"mode", file.mode},
+                               {"content_base64", std::move(content)}});
+  }
+  const SecretJson reply{{"command", std::move(command)},
+                         {"environment", std::move(environment)},
+                         {"pwd", configuration.pwd},
+                         {"files", std::move(files)}};
+  const SecretString text = reply.dump();
+  return std::string(text.data(), text.size());
+}
+
 StatusOr<net::Response> ProvisionHandler(Provisioner& provisioner,
                                          const net::Request& request) {
   COFFER_ASSIGN_OR_RETURN(Json body, ParseBody(request));
@@ -144,22 +179,7 @@ StatusOr<net::Response> ProvisionHandler(Provisioner& provisioner,
   provision.peer_identity = request.peer.spki_sha256_hex;
   COFFER_ASSIGN_OR_RETURN(Configuration configuration,
                           provisioner.Provision(provision));
-  Json environment = Json::array();
-  for (const auto& [name, value] : configuration.environment) {
-    environment.push_back(Json::array({name, value}));
-  }
-  Json files = Json::array();
-  for (const ProvisionedFile& file : configuration.files) {
-    files.push_back(
-        Json{{"path", file.path},
-             {"mode", file.mode},
-             {"content_base64", Base64Encode(file.content.span())}});
-  }
-  return net::JsonResponse(Json{
-      {"command", configuration.command},
-      {"environment", environment},
-      {"pwd", configuration.pwd},
-      {"files", files}}.dump());
+  return net::JsonResponse(ProvisionReply(configuration));
 }
 
 StatusOr<net::Response> ProgramHandler(Provisioner& provisioner,

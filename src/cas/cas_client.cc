@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 
+#include "cas/secret_json.h"
 #include "net/address.h"
 #include "policy/diagnostics.h"
 #include "policy/yaml_tree.h"
@@ -54,10 +55,12 @@ void AddReferences(std::string_view s, std::vector<std::string>& names) {
 }
 
 // Typed access to an answer's fields without exceptions; errors name the
-// request and the field.
+// request and the field. JsonType is Json, or SecretJson for the answer
+// that holds secrets (whose secret fields are read without Fields).
+template <typename JsonType>
 class Fields {
  public:
-  Fields(const Json& object, std::string what)
+  Fields(const JsonType& object, std::string what)
       : object_(object), what_(std::move(what)) {}
 
   StatusOr<std::string> String(const char* key) const {
@@ -65,7 +68,7 @@ class Fields {
     if (it == object_.end() || !it->is_string()) {
       return Malformed(std::string("\"") + key + "\" is not a string");
     }
-    return it->get<std::string>();
+    return it->template get<std::string>();
   }
 
   StatusOr<std::optional<std::string>> OptionalString(const char* key) const {
@@ -80,12 +83,12 @@ class Fields {
     if (it == object_.end() || !it->is_array()) {
       return Malformed(std::string("\"") + key + "\" is not a list of strings");
     }
-    for (const Json& item : *it) {
+    for (const JsonType& item : *it) {
       if (!item.is_string()) {
         return Malformed(std::string("\"") + key +
                          "\" is not a list of strings");
       }
-      out.push_back(item.get<std::string>());
+      out.push_back(item.template get<std::string>());
     }
     return out;
   }
@@ -104,7 +107,7 @@ class Fields {
         return Malformed(std::string("\"") + key + "\": \"" + name +
                          "\" is not a string");
       }
-      out[name] = value.get<std::string>();
+      out[name] = value.template get<std::string>();
     }
     return out;
   }
@@ -114,24 +117,9 @@ class Fields {
   }
 
  private:
-  const Json& object_;
+  const JsonType& object_;
   std::string what_;
 };
-
-// Overwrites every string in `json`, for answers that held secrets.
-void WipeStrings(Json& json) {
-  std::vector<Json*> pending = {&json};
-  while (!pending.empty()) {
-    Json* node = pending.back();
-    pending.pop_back();
-    if (node->is_string()) {
-      auto& text = node->get_ref<std::string&>();
-      OPENSSL_cleanse(text.data(), text.size());
-    } else if (node->is_structured()) {
-      for (Json& child : *node) pending.push_back(&child);
-    }
-  }
-}
 
 std::string SessionBody(const SessionUpload& upload,
                         const std::optional<std::string>& predecessor,
@@ -167,19 +155,21 @@ Status CheckSecretName(std::string_view name) {
                               ". ~ -");
 }
 
+// Secret values go from the answer's SecretStrings straight into
+// SecretBytes; only names, paths and pwd become std::string.
 StatusOr<ServiceConfiguration> ParseServiceConfiguration(
-    const Json& answer, const std::string& what) {
+    const SecretJson& answer, const std::string& what) {
   Fields fields(answer, what);
   ServiceConfiguration out;
-  auto secret = [](const Json& text) {
-    const auto& value = text.get_ref<const std::string&>();
-    return crypto::SecretBytes(AsBytes(value));
+  auto secret = [](const SecretJson& text) {
+    const auto& value = text.get_ref<const SecretString&>();
+    return crypto::SecretBytes(AsBytes(std::string_view(value)));
   };
   auto command = answer.find("command");
   if (command == answer.end() || !command->is_array()) {
     return fields.Malformed("\"command\" is not a list of strings");
   }
-  for (const Json& argument : *command) {
+  for (const SecretJson& argument : *command) {
     if (!argument.is_string()) {
       return fields.Malformed("\"command\" is not a list of strings");
     }
@@ -190,7 +180,7 @@ StatusOr<ServiceConfiguration> ParseServiceConfiguration(
     if (!environment->is_array()) {
       return fields.Malformed("\"environment\" is not a list");
     }
-    for (const Json& pair : *environment) {
+    for (const SecretJson& pair : *environment) {
       if (!pair.is_array() || pair.size() != 2 || !pair[0].is_string() ||
           !pair[1].is_string()) {
         return fields.Malformed(
@@ -205,7 +195,7 @@ StatusOr<ServiceConfiguration> ParseServiceConfiguration(
   auto files = answer.find("files");
   if (files == answer.end()) return out;
   if (!files->is_array()) return fields.Malformed("\"files\" is not a list");
-  for (const Json& file : *files) {
+  for (const SecretJson& file : *files) {
     if (!file.is_object()) {
       return fields.Malformed("\"files\" entries must be objects");
     }
@@ -225,7 +215,7 @@ StatusOr<ServiceConfiguration> ParseServiceConfiguration(
                               ": \"content_base64\" is not a string");
     }
     StatusOr<Bytes> decoded =
-        Base64Decode(content->get_ref<const std::string&>());
+        Base64Decode(content->get_ref<const SecretString&>());
     if (!decoded.ok()) {
       return fields.Malformed("file " + provisioned.path +
                               ": \"content_base64\" is not base64");
@@ -516,14 +506,15 @@ StatusOr<ServiceConfiguration> CasClient::Provision(
                   {"quote", HexEncode(quote)}};
   COFFER_ASSIGN_OR_RETURN(std::string body,
                           Call("POST", target, request.dump()));
-  Json answer = Json::parse(body, nullptr, false);
+  // The body is wiped as soon as it is parsed, and the parsed answer is a
+  // SecretJson, whose buffers (the parser's included) are wiped when freed.
+  // Not reached from here: net::HttpClient's own read buffers.
+  const SecretJson answer = SecretJson::parse(body, nullptr, false);
   OPENSSL_cleanse(body.data(), body.size());
   const std::string what = What(address_, "POST", target);
-  StatusOr<ServiceConfiguration> provisioning =
-      answer.is_object() ? ParseServiceConfiguration(answer, what)
-                         : UnavailableError(what + ": not a JSON object");
-  WipeStrings(answer);
-  return provisioning;
+  if (!answer.is_object())
+    return UnavailableError(what + ": not a JSON object");
+  return ParseServiceConfiguration(answer, what);
 }
 
 }  // namespace coffer::cas

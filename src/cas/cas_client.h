@@ -32,7 +32,8 @@
 //   that cannot be a path segment (CheckSessionName).
 //
 // Secrets: Provision's answer holds the service's secrets; they are
-// returned in crypto::SecretBytes and the response's buffers are wiped.
+// returned in crypto::SecretBytes, and the body and its parse (SecretJson,
+// secret_json.h) are wiped. Not wiped: net::HttpClient's own read buffers.
 //
 // Thread safety: a CasClient is used by one thread at a time (it holds one
 // keep-alive connection). The free functions are pure, except that

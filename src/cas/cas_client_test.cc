@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <type_traits>
 
 #include "las/test_util.h"
 #include "net/test_support.h"
@@ -18,6 +19,16 @@ namespace {
 using crypto::testing::ValueOrDie;
 using Json = nlohmann::json;
 using net::testing::ServerIdentity;
+
+// The runtime's side of the reply keeps every value a substitution can
+// reach in SecretBytes (STYLE.md point 5).
+static_assert(std::is_same_v<decltype(ServiceConfiguration::command),
+                             std::vector<crypto::SecretBytes>>);
+static_assert(
+    std::is_same_v<decltype(ServiceConfiguration::environment),
+                   std::vector<std::pair<std::string, crypto::SecretBytes>>>);
+static_assert(
+    std::is_same_v<decltype(ServiceFile::content), crypto::SecretBytes>);
 
 net::Response Answer(const Json& body, int status = 200) {
   return net::JsonResponse(body.dump(), status);

@@ -110,17 +110,28 @@ class SecretResolver {
   const LoadedSession& importer_;
 };
 
+// `text` as SecretBytes; the string is wiped.
+crypto::SecretBytes TakeSecret(std::string& text) {
+  crypto::SecretBytes secret(AsBytes(std::string_view(text)));
+  OPENSSL_cleanse(text.data(), text.size());
+  return secret;
+}
+
+// policy::SubstituteSecrets works in std::string: the text it returns is
+// copied into SecretBytes and wiped here, but the copies made on the way
+// (each value FormatSecret returns, the result as it grows) are freed
+// unwiped.
 StatusOr<Configuration> Resolve(Sessions& sessions, const LoadedSession& loaded,
                                 const policy::Service& service) {
   SecretResolver resolver(sessions, loaded);
   Configuration configuration;
   for (const std::string& argument : service.command) {
     COFFER_ASSIGN_OR_RETURN(std::string value, resolver.Substitute(argument));
-    configuration.command.push_back(std::move(value));
+    configuration.command.push_back(TakeSecret(value));
   }
   for (const auto& [name, text] : service.environment) {
     COFFER_ASSIGN_OR_RETURN(std::string value, resolver.Substitute(text));
-    configuration.environment.emplace_back(name, std::move(value));
+    configuration.environment.emplace_back(name, TakeSecret(value));
   }
   configuration.pwd = service.pwd;
   if (service.image_name.has_value()) {
@@ -132,12 +143,10 @@ StatusOr<Configuration> Resolve(Sessions& sessions, const LoadedSession& loaded,
     for (const policy::InjectionFile& file : image->injection_files) {
       COFFER_ASSIGN_OR_RETURN(std::string content,
                               resolver.Substitute(file.content));
-      ProvisionedFile provisioned{
-          .path = file.path,
-          .mode = file.mode,
-          .content = crypto::SecretBytes(AsBytes(std::string_view(content)))};
-      OPENSSL_cleanse(content.data(), content.size());
-      configuration.files.push_back(std::move(provisioned));
+      configuration.files.push_back(
+          ProvisionedFile{.path = file.path,
+                          .mode = file.mode,
+                          .content = TakeSecret(content)});
     }
   }
   return configuration;

@@ -42,6 +42,11 @@
 
 namespace coffer::cas {
 
+// A service's configuration with its secrets substituted. Whatever a
+// substitution can reach (file contents, arguments, environment values) is
+// crypto::SecretBytes from the moment it is resolved, so it is wiped when
+// the configuration goes and never prints itself; names, paths and the
+// working directory hold no secret.
 struct ProvisionedFile {
   std::string path;
   uint32_t mode = 0600;
@@ -49,8 +54,8 @@ struct ProvisionedFile {
 };
 
 struct Configuration {
-  std::vector<std::string> command;
-  std::vector<std::pair<std::string, std::string>> environment;
+  std::vector<crypto::SecretBytes> command;
+  std::vector<std::pair<std::string, crypto::SecretBytes>> environment;
   std::string pwd;
   std::vector<ProvisionedFile> files;
 };

@@ -17,6 +17,7 @@ struct ProxyFlags {
   std::string config;
   std::string listen;
   std::string metrics;
+  std::string log_level = "info";
 };
 
 int Fail(const Status& status, int code) {
@@ -25,6 +26,13 @@ int Fail(const Status& status, int code) {
 }
 
 int RunProxy(const ProxyFlags& flags) {
+  LogLevel level;
+  if (!ParseLogLevel(flags.log_level, &level)) {
+    return Fail(InvalidArgumentError("--log-level must be debug, info, "
+                                     "warning or error"),
+                kExitBadInput);
+  }
+  SetLogLevel(level);
   StatusOr<proxy::ProxyConfig> config =
       proxy::LoadProxyConfigFile(flags.config);
   if (!config.ok()) return Fail(config.status(), kExitBadInput);
@@ -82,6 +90,10 @@ void AddProxyCommands(CLI::App& app, ExitCode& exit_code) {
   serve->add_option("--metrics", flags->metrics,
                     "HOST:PORT for /metrics and /healthz over HTTPS (client "
                     "certificates of the client CA)");
+  serve
+      ->add_option("--log-level", flags->log_level,
+                   "debug, info, warning or error (no level logs values)")
+      ->capture_default_str();
   serve->callback([flags, &exit_code] { exit_code.value = RunProxy(*flags); });
 }
 

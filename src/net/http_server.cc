@@ -4,6 +4,8 @@
 // translation unit of the server that includes Beast (it compiles slowly).
 #include "net/http_server.h"
 
+#include <openssl/crypto.h>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -362,6 +364,9 @@ class Connection final : public ServedConnection,
     error_code ec;
     tcp().expires_after(shared_.config.write_timeout);
     co_await http::async_write(stream_, raw, Redirect(ec));
+    // API answers may carry secrets (a service's configuration): wiped
+    // before the buffer is freed.
+    OPENSSL_cleanse(raw.body().data(), raw.body().size());
     if (ec == beast::error::timeout) shared_.metrics.Timeout("write");
     co_return !ec;
   }

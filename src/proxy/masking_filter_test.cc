@@ -17,7 +17,8 @@ namespace {
 using mysql::ReplyKind;
 using mysql::ReplyPacket;
 
-constexpr uint64_t kCaps = mysql::kClientProtocol41 | mysql::kClientDeprecateEof;
+constexpr uint64_t kCaps =
+    mysql::kClientProtocol41 | mysql::kClientDeprecateEof;
 
 std::shared_ptr<const masking::RuleSet> Rules() {
   auto rules = masking::LoadRules(R"({"rules": [
@@ -142,8 +143,9 @@ TEST_F(MaskingFilterTest, MasksCursorRowsWithTheColumnsOfTheirExecute) {
   execute.flags = mysql::kCursorTypeReadOnly;
   StartResult(mysql::EncodeStmtExecute(execute));
   Bytes eof = mysql::EncodeEof({0, mysql::kServerStatusCursorExists});
-  ASSERT_EQ(Reply(ReplyKind::kEof, eof, false, mysql::kServerStatusCursorExists),
-            FilterStatus::kContinue);
+  ASSERT_EQ(
+      Reply(ReplyKind::kEof, eof, false, mysql::kServerStatusCursorExists),
+      FilterStatus::kContinue);
   // Another statement in between does not disturb the cursor's columns.
   StartResult(Query("SELECT id, name FROM people"));
   const Bytes fetch = mysql::EncodeStmtFetch({9, 1});

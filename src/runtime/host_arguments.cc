@@ -1,7 +1,6 @@
 #include "runtime/host_arguments.h"
 
-#include <openssl/crypto.h>
-
+#include <algorithm>
 #include <optional>
 #include <string_view>
 
@@ -18,6 +17,26 @@ std::optional<size_t> PlaceholderAt(std::string_view text, size_t at) {
   const char digit = text[at + 2];
   if (digit < '1' || digit > '9') return std::nullopt;
   return static_cast<size_t>(digit - '0');
+}
+
+// The size of `text` with its placeholders filled in; one without its host
+// argument counts as empty (FillHostArguments refuses it).
+size_t ExpandedSize(std::string_view text,
+                    std::span<const std::string> host_arguments) {
+  size_t size = 0;
+  for (size_t i = 0; i < text.size();) {
+    const std::optional<size_t> number = PlaceholderAt(text, i);
+    if (!number.has_value()) {
+      ++size;
+      ++i;
+      continue;
+    }
+    if (*number <= host_arguments.size()) {
+      size += host_arguments[*number - 1].size();
+    }
+    i += 3;
+  }
+  return size;
 }
 
 }  // namespace
@@ -41,11 +60,15 @@ StatusOr<std::vector<crypto::SecretBytes>> FillHostArguments(
       filled.push_back(std::move(argument));
       continue;
     }
-    std::string expanded;
+    // Filled straight into SecretBytes of the final size: no std::string
+    // copy of the secret, and no reallocation leaving one behind.
+    crypto::SecretBytes value(ExpandedSize(text, host_arguments));
+    const std::span<uint8_t> out = value.mutable_span();
+    size_t at = 0;
     for (size_t i = 0; i < text.size();) {
       const std::optional<size_t> number = PlaceholderAt(text, i);
       if (!number.has_value()) {
-        expanded.push_back(text[i++]);
+        out[at++] = static_cast<uint8_t>(text[i++]);
         continue;
       }
       if (*number > host_arguments.size()) {
@@ -54,13 +77,12 @@ StatusOr<std::vector<crypto::SecretBytes>> FillHostArguments(
             std::to_string(*number) + " (@@" + std::to_string(*number) +
             " in one of its arguments); give it after --");
       }
-      expanded += host_arguments[*number - 1];
+      const std::string& host = host_arguments[*number - 1];
+      std::copy(host.begin(), host.end(), out.begin() + at);
+      at += host.size();
       used[*number - 1] = true;
       i += 3;
     }
-    crypto::SecretBytes value(std::span<const uint8_t>(
-        reinterpret_cast<const uint8_t*>(expanded.data()), expanded.size()));
-    OPENSSL_cleanse(expanded.data(), expanded.size());
     filled.push_back(std::move(value));
   }
   for (size_t i = 0; i < host_arguments.size(); ++i) {

@@ -43,6 +43,11 @@ TEST(HostArgumentsTest, PlaceholdersTakeHostArgumentsInOrder) {
               ElementsAre("prog", "--port=3306", "a"));
 }
 
+TEST(HostArgumentsTest, APlaceholderMayRepeatAndSitNextToAnother) {
+  EXPECT_THAT(Fill({"prog", "@@1@@2@@1", "-@@1=@@2-"}, {"ab", ""}),
+              ElementsAre("prog", "abab", "-ab=-"));
+}
+
 TEST(HostArgumentsTest, AMissingWholePlaceholderIsLeftOut) {
   EXPECT_THAT(Fill({"mariadb", "@@1", "@@2"}, {}), ElementsAre("mariadb"));
   EXPECT_THAT(Fill({"mariadb", "@@1", "@@2"}, {"-s"}),

@@ -25,11 +25,15 @@ constexpr std::array kForwarded = {SIGTERM, SIGINT,  SIGHUP,  SIGQUIT,
                                    SIGUSR1, SIGUSR2, SIGWINCH};
 
 // NUL-terminated strings in one block that is wiped at the end, and the
-// pointer array execve wants.
+// pointer array execve wants. The block is reserved at its final size
+// (`bytes`, NULs included) so that no reallocation leaves an unwiped copy.
 class StringBlock {
  public:
-  explicit StringBlock(size_t count) { offsets_.reserve(count); }
-  ~StringBlock() { OPENSSL_cleanse(block_.data(), block_.size()); }
+  StringBlock(size_t count, size_t bytes) {
+    offsets_.reserve(count);
+    block_.reserve(bytes);
+  }
+  ~StringBlock() { Wipe(); }
   StringBlock(const StringBlock&) = delete;
   StringBlock& operator=(const StringBlock&) = delete;
 
@@ -39,7 +43,12 @@ class StringBlock {
     block_.insert(block_.end(), b.begin(), b.end());
     block_.push_back('\0');
   }
-  // Valid until the next Add.
+  // Wipes the strings; the pointers are then void.
+  void Wipe() {
+    OPENSSL_cleanse(block_.data(), block_.size());
+    block_.clear();
+  }
+  // Valid until the next Add or Wipe.
   std::vector<char*> Pointers() {
     std::vector<char*> pointers;
     for (size_t offset : offsets_) {
@@ -117,11 +126,19 @@ int ExitCodeOf(int wait_status) {
 }  // namespace
 
 StatusOr<int> RunService(ServiceLaunch launch) {
-  StringBlock arguments(launch.arguments.size());
+  size_t argument_bytes = 0;
+  for (const crypto::SecretBytes& argument : launch.arguments) {
+    argument_bytes += argument.size() + 1;
+  }
+  StringBlock arguments(launch.arguments.size(), argument_bytes);
   for (const crypto::SecretBytes& argument : launch.arguments) {
     arguments.Add(argument.span());
   }
-  StringBlock environment(launch.environment.size());
+  size_t environment_bytes = 0;
+  for (const auto& [name, value] : launch.environment) {
+    environment_bytes += name.size() + 1 + value.size() + 1;
+  }
+  StringBlock environment(launch.environment.size(), environment_bytes);
   for (const auto& [name, value] : launch.environment) {
     environment.Add(Span(name + "="), value.span());
   }
@@ -157,6 +174,8 @@ StatusOr<int> RunService(ServiceLaunch launch) {
   }
   report_write.Reset();
   // The child has its copies; this process keeps no secret it does not need.
+  arguments.Wipe();
+  environment.Wipe();
   for (cas::ServiceFile& file : launch.files)
     file.content = crypto::SecretBytes();
   const std::string report = ReadReport(report_read.get());

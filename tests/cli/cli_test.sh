@@ -19,7 +19,7 @@ expect "help of session check" 0 "--fail-on-warning" -- "$coffer" session check 
 expect "version" 0 "coffer 0.1.0" -- "$coffer" version
 expect "no command is a usage error" 2 "coffer --help" -- "$coffer"
 expect "unknown command" 2 "coffer --help" -- "$coffer" frobnicate
-expect "proxy needs a subcommand" 2 "serve" -- "$coffer" proxy
+expect "proxy needs a subcommand" 2 "A subcommand is required" -- "$coffer" proxy
 expect "proxy serve needs its configuration" 2 "--config" -- "$coffer" proxy serve
 
 expect "valid session" 0 "is valid" -- \
