@@ -29,7 +29,7 @@ fi
 cat >"$work/rules.json" <<'JSON'
 {"rules": [
   {"replace": {"column": "ssn"}, "with": {"fill": "X"},
-   "applies_to": ["'analyst'"]},
+   "applies_to": ["'analyst'"], "exempted": ["'analyst'@'127.0.0.2'"]},
   {"obfuscate": {"column": "email", "table": "people", "database": "app"},
    "applies_to": ["'analyst'"]},
   {"replace": {"column": "note", "match": "\\d{4}$"}, "with": {"fill": "#"},
@@ -202,6 +202,41 @@ mariadb = struct.unpack_from("<I", p, i + 14)[0]
 caps = low | high << 16 | mariadb << 32
 print("no-cache-metadata" if not caps & (1 << 36) and caps & 0x800 else hex(caps))
 PY
+
+# --- HAProxy in front, with PROXY protocol v2 from 127.0.0.2 ---
+# The rule for ssn exempts 'analyst'@'127.0.0.2', HAProxy's address: only
+# if the proxy takes the client's address from the PROXY header does the
+# analyst behind HAProxy see ssn masked.
+haproxy_port=$(free_port)
+cat >"$work/haproxy.cfg" <<CFG
+defaults
+  mode tcp
+  timeout connect 5s
+  timeout client 1m
+  timeout server 1m
+listen sql
+  bind 127.0.0.1:$haproxy_port
+  option tcp-check
+  tcp-check connect
+  tcp-check expect rbinary ^.{8}0A
+  default-server inter 300ms fall 2 rise 1 send-proxy-v2 check-send-proxy source 127.0.0.2
+  server p1 127.0.0.1:$proxy_port check
+CFG
+haproxy -db -f "$work/haproxy.cfg" >"$work/haproxy.log" 2>&1 &
+pids+=("$!")
+via_haproxy() {
+  mariadb --no-defaults -h 127.0.0.1 -P "$haproxy_port" -u analyst \
+    --ssl-ca="$work/pki/ca.crt" --ssl-cert="$work/pki/analyst.crt" \
+    --ssl-key="$work/pki/analyst.key" --ssl-verify-server-cert -N -B app -e "$1"
+}
+for _ in $(seq 1 100); do
+  via_haproxy "SELECT 1" >/dev/null 2>&1 && break
+  sleep 0.1
+done
+expect "behind HAProxy the proxy sees the client's address (masked)" 0 \
+  "XXXXXXXXXXX" -- via_haproxy "SELECT ssn FROM people WHERE id = 1"
+expect "HAProxy's greeting check with a PROXY header keeps the proxy up" 1 "" -- \
+  grep -E "p1 is DOWN|no server available" "$work/haproxy.log"
 
 # --- observability ---
 expect "metrics over HTTPS with a client certificate" 0 \
