@@ -39,6 +39,7 @@
 # BENCH_PROXY_ROUNDS (default BENCH_ROUNDS or 3), BENCH_PROXY_WORKLOADS
 # (default "read_only read_write point_select"), BENCH_WARMUP (seconds of
 # read_only per target before timing; default 5), BENCH_PS_MODE (disable),
+# BENCH_PROXY_IO_THREADS (the proxy's I/O threads; 1),
 # BENCH_LATENCY_THREADS (1), BENCH_PROXY_PROFILE (seconds of strace and of
 # perf; default 5, 0: none).
 set -uo pipefail
@@ -51,6 +52,7 @@ warmup=${BENCH_WARMUP:-5}
 ps_mode=${BENCH_PS_MODE:-disable}
 lat_threads=${BENCH_LATENCY_THREADS:-1}
 profile=${BENCH_PROXY_PROFILE:-5}
+io_threads=${BENCH_PROXY_IO_THREADS:-1}
 tput_target=0.85      # proxy/direct throughput, at least
 latency_target=0.5    # ms added to the median point select, less than
 
@@ -125,6 +127,7 @@ declare -A proxy_pid_of proxy_port_of metrics_of
 for p in proxy:rules-idle proxy-masked:rules-c; do
   name=${p%%:*}
   rig_proxy_config "$work/$name.json" "$work/${p#*:}.json"
+  sed -i "s/\"listen\"/\"io_threads\": $io_threads, \"listen\"/" "$work/$name.json"
   metrics_of[$name]=$(free_port) || fail "no free port"
   rig_start_proxy "$name" "$work/$name.json" --metrics "127.0.0.1:${metrics_of[$name]}" ||
     { cat "$work/$name.err"; fail "$name did not start"; }

@@ -126,6 +126,24 @@ mysql::ByteView View(const Bytes& bytes) {
   return {bytes.data(), bytes.size()};
 }
 
+// Appends `payload` to `out` as packets numbered from `sequence_id`, like
+// mysql::EncodePackets but without a buffer of its own: the relay's hot
+// path.
+void AppendPackets(Bytes& out, const Bytes& payload, uint8_t sequence_id) {
+  if (payload.size() >= mysql::kMaxPacketPayload) {
+    const Bytes encoded =
+        mysql::EncodePackets(View(payload), sequence_id).bytes;
+    out.insert(out.end(), encoded.begin(), encoded.end());
+    return;
+  }
+  const size_t size = payload.size();
+  const uint8_t header[4] = {static_cast<uint8_t>(size),
+                             static_cast<uint8_t>(size >> 8),
+                             static_cast<uint8_t>(size >> 16), sequence_id};
+  out.insert(out.end(), header, header + 4);
+  out.insert(out.end(), payload.begin(), payload.end());
+}
+
 // A StartTlsStream read as MySQL packets.
 class PacketChannel {
  public:
@@ -607,9 +625,7 @@ class Session final : public net::ServedConnection,
           refused = std::move(refusal);
           refused_seq = packet->first_sequence_id;
         } else {
-          const auto encoded = mysql::EncodePackets(View(packet->payload),
-                                                    packet->first_sequence_id);
-          out.insert(out.end(), encoded.bytes.begin(), encoded.bytes.end());
+          AppendPackets(out, packet->payload, packet->first_sequence_id);
         }
       }
       const bool complete = reply->reply_complete;

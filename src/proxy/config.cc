@@ -245,7 +245,7 @@ StatusOr<ProxyConfig> LoadProxyConfig(std::string_view json_text,
     config.rules = std::make_shared<masking::RuleSet>(std::move(rules));
   }
   COFFER_ASSIGN_OR_RETURN(int64_t threads,
-                          fields.Integer("io_threads", 2, 1, 64));
+                          fields.Integer("io_threads", 1, 1, 64));
   config.io_threads = static_cast<int>(threads);
   COFFER_ASSIGN_OR_RETURN(int64_t max_connections,
                           fields.Integer("max_connections", 1024, 1, 100000));

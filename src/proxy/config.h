@@ -12,7 +12,7 @@
 //     "accounts": [{"subject": "CN=app", "user": "app",
 //                   "certificate": "app.crt", "key": "app.key"}],
 //     "masking_rules": "masking.json",              // optional
-//     "io_threads": 2, "max_connections": 1024      // optional
+//     "io_threads": 1, "max_connections": 1024      // optional
 //   }
 //
 // Loading reads every file it names, so that a configuration that cannot
@@ -52,7 +52,8 @@ struct ProxyConfig {
   std::string backend_server_name;
   std::vector<Account> accounts;
   std::shared_ptr<const masking::RuleSet> rules;  // never null; may be empty
-  int io_threads = 2;
+  // One thread relays fastest on 2 cores (docs/performance.md).
+  int io_threads = 1;
   size_t max_connections = 1024;
 
   // The account for a client certificate's subject, or null.

@@ -19,7 +19,10 @@ ProxyMetrics::ProxyMetrics(net::MetricsRegistry& registry)
       refusals_(registry.AddCounter("coffer_proxy_refusals_total",
                                     "Statements and results refused, by "
                                     "reason.",
-                                    {"reason"})) {}
+                                    {"reason"})),
+      primary_queries_(queries_.WithLabels({"primary"})),
+      primary_latency_(backend_latency_.WithLabels({"primary"})),
+      masked_values_(masked_.WithLabels({})) {}
 
 void ProxyMetrics::Connection(std::string_view result) {
   connections_.WithLabels({result}).Increment();
@@ -27,11 +30,16 @@ void ProxyMetrics::Connection(std::string_view result) {
 void ProxyMetrics::ConnectionOpened() { open_.WithLabels({}).Add(1); }
 void ProxyMetrics::ConnectionClosed() { open_.WithLabels({}).Add(-1); }
 void ProxyMetrics::Query(std::string_view route, double backend_seconds) {
+  if (route == "primary") {
+    primary_queries_.Increment();
+    primary_latency_.Observe(backend_seconds);
+    return;
+  }
   queries_.WithLabels({route}).Increment();
   backend_latency_.WithLabels({route}).Observe(backend_seconds);
 }
 void ProxyMetrics::MaskedValues(uint64_t count) {
-  masked_.WithLabels({}).Increment(count);
+  masked_values_.Increment(count);
 }
 void ProxyMetrics::Refusal(std::string_view reason) {
   refusals_.WithLabels({reason}).Increment();

@@ -33,6 +33,11 @@ class ProxyMetrics {
   net::HistogramFamily& backend_latency_;
   net::CounterFamily& masked_;
   net::CounterFamily& refusals_;
+  // The series every query updates, looked up once: WithLabels takes a
+  // mutex and builds its key.
+  net::Counter& primary_queries_;
+  net::Histogram& primary_latency_;
+  net::Counter& masked_values_;
 };
 
 }  // namespace coffer::proxy
