@@ -34,6 +34,8 @@ constexpr std::chrono::hours kIdleTimeout{8};
 constexpr size_t kReadChunk = 64 * 1024;
 // Replies are flushed to the client at least this often.
 constexpr size_t kFlushBytes = 64 * 1024;
+// The largest packet read before TLS (greetings, SSLRequest).
+constexpr size_t kMaxLoginPacket = 4096;
 
 // The capabilities the proxy offers. Not offered: compression, LOCAL
 // INFILE, MariaDB's progress reports and bulk execution, and cached result
@@ -162,7 +164,9 @@ class PacketChannel {
     const size_t length = header[0] | (header[1] << 8) | (header[2] << 16);
     mysql::LogicalPacket packet;
     packet.first_sequence_id = packet.last_sequence_id = header[3];
-    if (length >= mysql::kMaxPacketPayload) {
+    // Read before anyone is authenticated: a greeting or an SSLRequest is
+    // a few dozen bytes, so nobody gets the proxy to allocate megabytes.
+    if (length > kMaxLoginPacket) {
       co_return InvalidArgumentError("login packet too large");
     }
     packet.payload.resize(length);

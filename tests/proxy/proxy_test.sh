@@ -261,6 +261,18 @@ done
 expect "behind HAProxy the proxy sees the client's address (masked)" 0 \
   "XXXXXXXXXXX" -- via_haproxy "SELECT ssn FROM people WHERE id = 1"
 
+expect "a huge packet before TLS is not buffered: the connection is closed" 0 \
+  "closed" -- python3 - "$proxy_port" <<'PY'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+s.recv(4096)                                # the greeting
+s.sendall(b"\x00\x00\x10\x01" + b"A" * 1024)  # announces 1 MiB
+try:
+    print("closed" if s.recv(4096) == b"" else "answered")
+except ConnectionResetError:
+    print("closed")
+PY
+
 # --- observability ---
 expect "metrics over HTTPS with a client certificate" 0 \
   'coffer_proxy_refusals_total{reason="function"}' -- \
