@@ -608,19 +608,27 @@ class Session final : public net::ServedConnection,
     Bytes out;
     std::optional<Refusal> refused;
     uint8_t refused_seq = first_reply_seq;
+    // The sequence id the client expects next; an error that ends the
+    // session takes it, after what is already buffered.
+    uint8_t next_seq = first_reply_seq;
     for (;;) {
       auto packet = co_await backend_channel_.Next();
-      if (!packet.ok()) co_return co_await BackendLost(first_reply_seq);
+      if (!packet.ok()) {
+        (void)co_await client_channel_.Write(View(out));
+        co_return co_await BackendLost(next_seq);
+      }
       auto reply = tracker_->OnPacket(View(packet->payload));
       if (!reply.ok()) {
         Log(LogLevel::kWarning, "proxy: reply not understood; session ended",
             {{"remote", remote_}, {"error", reply.status().message()}});
+        (void)co_await client_channel_.Write(View(out));
         co_await SendClientError(kConnectionKilled, "08S01",
                                  "The proxy received a malformed reply from "
                                  "the database server",
-                                 packet->first_sequence_id);
+                                 refused ? refused_seq : next_seq);
         co_return false;
       }
+      if (!refused) next_seq = packet->last_sequence_id + 1;
       if (!refused) {
         Refusal refusal;
         if (masking_->OnReply(*reply,
