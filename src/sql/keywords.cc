@@ -7,21 +7,6 @@
 namespace coffer::sql {
 namespace {
 
-using WordSet = std::set<std::string, std::less<>>;
-
-WordSet Split(std::string_view words) {
-  WordSet out;
-  size_t i = 0;
-  while (i < words.size()) {
-    while (i < words.size() && (words[i] == ' ' || words[i] == '\n')) ++i;
-    size_t j = i;
-    while (j < words.size() && words[j] != ' ' && words[j] != '\n') ++j;
-    if (j > i) out.emplace(words.substr(i, j - i));
-    i = j;
-  }
-  return out;
-}
-
 constexpr std::string_view kReserved = R"(
 ACCESSIBLE ADD ALL ALTER ANALYZE AND AS ASC ASENSITIVE BEFORE BETWEEN BIGINT
 BINARY BLOB BOTH BY CALL CASCADE CASE CHANGE CHAR CHARACTER CHECK COLLATE
@@ -129,36 +114,49 @@ DAY_MICROSECOND DAY_SECOND DAY_MINUTE DAY_HOUR YEAR_MONTH
 )";
 
 const WordSet& Reserved() {
-  static const WordSet* set = new WordSet(Split(kReserved));
+  static const WordSet* set = new WordSet(SplitWords(kReserved));
   return *set;
 }
 
 }  // namespace
 
+WordSet SplitWords(std::string_view words) {
+  WordSet out;
+  size_t i = 0;
+  while (i < words.size()) {
+    while (i < words.size() && (words[i] == ' ' || words[i] == '\n')) ++i;
+    size_t j = i;
+    while (j < words.size() && words[j] != ' ' && words[j] != '\n') ++j;
+    if (j > i) out.emplace(words.substr(i, j - i));
+    i = j;
+  }
+  return out;
+}
+
 bool IsReserved(std::string_view upper) { return Reserved().contains(upper); }
 
 bool IsNotBareAlias(std::string_view upper) {
-  static const WordSet* set = new WordSet(Split(kClauseWords));
+  static const WordSet* set = new WordSet(SplitWords(kClauseWords));
   return IsReserved(upper) || set->contains(upper);
 }
 
 bool IsFunctionKeyword(std::string_view upper) {
-  static const WordSet* set = new WordSet(Split(kFunctionKeywords));
+  static const WordSet* set = new WordSet(SplitWords(kFunctionKeywords));
   return set->contains(upper);
 }
 
 bool IsNiladicKeyword(std::string_view upper) {
-  static const WordSet* set = new WordSet(Split(kNiladicKeywords));
+  static const WordSet* set = new WordSet(SplitWords(kNiladicKeywords));
   return set->contains(upper);
 }
 
 bool IsBuiltinFunction(std::string_view upper) {
-  static const WordSet* set = new WordSet(Split(kBuiltins));
+  static const WordSet* set = new WordSet(SplitWords(kBuiltins));
   return set->contains(upper);
 }
 
 bool IsTimeUnit(std::string_view upper) {
-  static const WordSet* set = new WordSet(Split(kTimeUnits));
+  static const WordSet* set = new WordSet(SplitWords(kTimeUnits));
   return set->contains(upper);
 }
 

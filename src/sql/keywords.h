@@ -2,9 +2,18 @@
 // names, and interval units. All take upper-case ASCII.
 #pragma once
 
+#include <functional>
+#include <set>
+#include <string>
 #include <string_view>
 
 namespace coffer::sql {
+
+using WordSet = std::set<std::string, std::less<>>;
+
+// The words of a list separated by spaces and line breaks (the word lists
+// here, and others built the same way).
+WordSet SplitWords(std::string_view words);
 
 // A reserved word: never an unquoted identifier.
 bool IsReserved(std::string_view upper);

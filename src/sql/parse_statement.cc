@@ -294,8 +294,11 @@ StatusOr<Statement> Parser::ParseSet() {
   }
   size_t k = (IsWord("GLOBAL") || IsWord("SESSION") || IsWord("LOCAL")) ? 1 : 0;
   if (IsWord("TRANSACTION", k)) {
-    pos_ += k + 1;
     stmt.kind = StatementKind::kSetTransaction;
+    // The scope decides who is affected: SET GLOBAL TRANSACTION changes the
+    // server's default, the others this session's next transactions.
+    if (k == 1) stmt.options.push_back(Peek().upper);
+    pos_ += k + 1;
     do {
       if (AcceptWord("ISOLATION")) {
         COFFER_RETURN_IF_ERROR(ExpectWord("LEVEL", "after ISOLATION"));

@@ -405,6 +405,19 @@ TEST(ParserTest, MultiStatementsGiveSeveralStatements) {
   EXPECT_EQ((*parsed)[1].offset, 12u);
 }
 
+TEST(ParserTest, SetTransactionKeepsItsScope) {
+  auto global = Parse("SET GLOBAL TRANSACTION READ ONLY", kDefault);
+  ASSERT_TRUE(global.ok()) << global.status().message();
+  EXPECT_EQ((*global)[0].kind, StatementKind::kSetTransaction);
+  EXPECT_EQ((*global)[0].options, std::vector<std::string>{"GLOBAL"});
+  auto session = Parse("set session transaction read write", kDefault);
+  ASSERT_TRUE(session.ok()) << session.status().message();
+  EXPECT_EQ((*session)[0].options, std::vector<std::string>{"SESSION"});
+  auto next = Parse("SET TRANSACTION READ ONLY", kDefault);
+  ASSERT_TRUE(next.ok()) << next.status().message();
+  EXPECT_TRUE((*next)[0].options.empty());
+}
+
 TEST(ParserTest, SelectItemsAndAliases) {
   auto parsed =
       Parse("SELECT ssn AS s, (ssn) t, p.* , 'x' 'y', 1 'z' FROM p", kDefault);
