@@ -16,6 +16,9 @@ packages=(
   # The proxy's tests: HAProxy in front of two proxies, and Connector/Python
   # (PyMySQL) as a second client library through the proxy.
   haproxy python3-pymysql libmariadb-dev
+  # Replicas: the monitor uses Connector/C (libmariadb-dev above); the tests
+  # find processes and connections (pgrep, ss), the bench reads /metrics.
+  procps iproute2 curl
 )
 
 missing=()

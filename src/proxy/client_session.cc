@@ -2,6 +2,7 @@
 
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <array>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
@@ -16,9 +17,11 @@
 #include "mysql/messages.h"
 #include "mysql/packet_framer.h"
 #include "mysql/reply_tracker.h"
+#include "mysql/result_rows.h"
 #include "net/proxy_protocol.h"
 #include "net/starttls_stream.h"
 #include "proxy/masking_filter.h"
+#include "proxy/route_classifier.h"
 
 namespace coffer::proxy {
 namespace {
@@ -115,6 +118,12 @@ bool IsForwardedCommand(uint8_t command) {
 bool HasNoReply(uint8_t command) {
   return command == mysql::kComStmtClose ||
          command == mysql::kComStmtSendLongData;
+}
+
+size_t RandomIndex(size_t count) {
+  uint32_t random = 0;
+  RAND_bytes(reinterpret_cast<uint8_t*>(&random), sizeof random);
+  return random % count;
 }
 
 Bytes ErrorPackets(uint16_t code, std::string_view sql_state,
@@ -236,6 +245,49 @@ class PacketChannel {
   std::array<uint8_t, kReadChunk> buffer_{};
 };
 
+// One backend connection of a session: the primary's, or a replica's for
+// reads. Its tracker follows the replies of the commands sent on it.
+struct BackendLink {
+  BackendLink(const asio::any_io_executor& executor, TopologyServer where,
+              uint64_t capabilities)
+      : stream(tcp::socket(executor)),
+        channel(stream),
+        tracker(capabilities),
+        server(std::move(where)) {
+    server.sessions->fetch_add(1);
+  }
+  BackendLink(const BackendLink&) = delete;
+  BackendLink& operator=(const BackendLink&) = delete;
+  ~BackendLink() {
+    server.sessions->fetch_sub(1);
+    stream.Close();
+  }
+
+  bool Is(const TopologyServer& other) const {
+    return server.address.host == other.address.host &&
+           server.address.port == other.address.port;
+  }
+
+  net::StartTlsStream stream;
+  PacketChannel channel;
+  mysql::ReplyTracker tracker;
+  TopologyServer server;
+};
+
+// Session commands kept to replay on a replica connection opened later
+// (MaxScale's session command history). Past this many, the session reads
+// from the primary only.
+constexpr size_t kMaxSessionHistory = 64;
+// How long a causal read waits on a replica for the session's last write.
+constexpr int kCausalWaitSeconds = 2;
+
+enum class Relayed {
+  kOk,
+  kClientGone,      // the session ends
+  kBackendLost,     // after part of the reply went to the client: ends
+  kNothingRelayed,  // the backend failed before the client got anything
+};
+
 class Session final : public net::ServedConnection,
                       public std::enable_shared_from_this<Session> {
  public:
@@ -243,9 +295,7 @@ class Session final : public net::ServedConnection,
       : shared_(shared),
         config_(*shared.config),
         client_(std::move(socket)),
-        backend_(tcp::socket(client_.executor())),
-        client_channel_(client_),
-        backend_channel_(backend_) {
+        client_channel_(client_) {
     executor_ = client_.executor();
   }
 
@@ -269,9 +319,12 @@ class Session final : public net::ServedConnection,
       co_await RelayCommands();
       // A COM_QUIT, so that the server ends the session cleanly instead of
       // logging an aborted connection.
-      const uint8_t quit[] = {1, 0, 0, 0, mysql::kComQuit};
-      backend_.SetDeadline(std::chrono::seconds(1));
-      (void)co_await backend_channel_.Write({quit, sizeof quit});
+      for (BackendLink* link : {primary_.get(), replica_.get()}) {
+        if (link == nullptr) continue;
+        const uint8_t quit[] = {1, 0, 0, 0, mysql::kComQuit};
+        link->stream.SetDeadline(std::chrono::seconds(1));
+        (void)co_await link->channel.Write({quit, sizeof quit});
+      }
     }
     CloseNow();
     if (metrics() != nullptr) metrics()->ConnectionClosed();
@@ -282,7 +335,8 @@ class Session final : public net::ServedConnection,
 
   void CloseNow() {
     client_.Close();
-    backend_.Close();
+    if (primary_ != nullptr) primary_->stream.Close();
+    if (replica_ != nullptr) replica_->stream.Close();
   }
 
   void LogRefusal(std::string_view what, std::string_view reason) {
@@ -360,7 +414,19 @@ class Session final : public net::ServedConnection,
           reply_seq);
       co_return "bad_charset";
     }
-    if (Status backend = co_await ConnectBackend(*response, reply_seq);
+    login_ = *response;
+    const std::shared_ptr<const Topology> topology = shared_.monitor->Current();
+    if (!topology->primary) {
+      co_await SendClientError(kConnectionKilled, "08S01",
+                               "No primary database server is available "
+                               "now (a failover may be in progress); "
+                               "retry",
+                               reply_seq);
+      co_return "backend_failed";
+    }
+    primary_ = std::make_unique<BackendLink>(executor_, *topology->primary,
+                                             capabilities_);
+    if (Status backend = co_await ConnectBackend(*primary_, reply_seq, true);
         !backend.ok()) {
       Log(LogLevel::kWarning, "proxy: backend login failed",
           {{"remote", remote_},
@@ -443,38 +509,43 @@ class Session final : public net::ServedConnection,
         View(ErrorPackets(code, sql_state, message, sequence_id)));
   }
 
-  // Logs in to the backend as the mapped account and gives the client the
-  // backend's answer (OK or ERR) as the answer to its own login.
-  asio::awaitable<Status> ConnectBackend(const mysql::HandshakeResponse& login,
-                                         uint8_t reply_seq) {
-    backend_.SetDeadline(kLoginTimeout);
-    Status status =
-        co_await backend_.Connect(config_.backend.host, config_.backend.port);
-    if (!status.ok()) co_return co_await FailLogin(status, reply_seq);
-    auto greeting_packet = co_await backend_channel_.NextExact();
+  // Logs in to `link`'s server as the mapped account. With `answer_client`
+  // the backend's answer (OK or ERR) is the client's answer to its own
+  // login (with `reply_seq`); otherwise (a replica for reads) nothing goes
+  // to the client.
+  asio::awaitable<Status> ConnectBackend(BackendLink& link, uint8_t reply_seq,
+                                         bool answer_client) {
+    const mysql::HandshakeResponse& login = login_;
+    link.stream.SetDeadline(kLoginTimeout);
+    auto fail = [&](Status status) -> asio::awaitable<Status> {
+      if (answer_client) co_return co_await FailLogin(status, reply_seq);
+      co_return status;
+    };
+    Status status = co_await link.stream.Connect(link.server.address.host,
+                                                 link.server.address.port);
+    if (!status.ok()) co_return co_await fail(status);
+    auto greeting_packet = co_await link.channel.NextExact();
     if (!greeting_packet.ok()) {
-      co_return co_await FailLogin(greeting_packet.status(), reply_seq);
+      co_return co_await fail(greeting_packet.status());
     }
     auto greeting =
         mysql::ParseInitialHandshake(View(greeting_packet->payload));
-    if (!greeting.ok())
-      co_return co_await FailLogin(greeting.status(), reply_seq);
+    if (!greeting.ok()) co_return co_await fail(greeting.status());
     const uint64_t missing = capabilities_ & ~greeting->capabilities;
     if ((greeting->capabilities & mysql::kClientSsl) == 0 || missing != 0) {
-      co_return co_await FailLogin(
+      co_return co_await fail(
           FailedPreconditionError("the database server lacks TLS or a "
-                                  "capability the client negotiated"),
-          reply_seq);
+                                  "capability the client negotiated"));
     }
     mysql::SslRequest ssl_request{capabilities_ | mysql::kClientSsl,
                                   login.max_packet_size, login.charset};
-    status = co_await backend_channel_.Write(View(
+    status = co_await link.channel.Write(View(
         mysql::EncodePackets(mysql::EncodeSslRequest(ssl_request), 1).bytes));
     if (status.ok()) {
-      status = co_await backend_.StartTlsAsClient(*account_->backend_tls,
-                                                  config_.backend_server_name);
+      status = co_await link.stream.StartTlsAsClient(
+          *account_->backend_tls, config_.backend_server_name);
     }
-    if (!status.ok()) co_return co_await FailLogin(status, reply_seq);
+    if (!status.ok()) co_return co_await fail(status);
     mysql::HandshakeResponse response;
     response.capabilities = capabilities_ | mysql::kClientSsl;
     response.max_packet_size = login.max_packet_size;
@@ -484,48 +555,55 @@ class Session final : public net::ServedConnection,
     response.auth_plugin_name = kNativePassword;
     response.connect_attributes = login.connect_attributes;
     auto payload = mysql::EncodeHandshakeResponse(response);
-    if (!payload.ok())
-      co_return co_await FailLogin(payload.status(), reply_seq);
-    status = co_await backend_channel_.Write(
+    if (!payload.ok()) co_return co_await fail(payload.status());
+    status = co_await link.channel.Write(
         View(mysql::EncodePackets(*payload, 2).bytes));
-    if (!status.ok()) co_return co_await FailLogin(status, reply_seq);
-    co_return co_await FinishBackendAuth(reply_seq);
+    if (!status.ok()) co_return co_await fail(status);
+    co_return co_await FinishBackendAuth(link, reply_seq, answer_client);
   }
 
   // The backend's answers after a login or COM_CHANGE_USER: an auth switch
   // is answered with the empty response of a password-less account (its
-  // certificate is the credential); the final OK or ERR goes to the client
-  // with `reply_seq`.
-  asio::awaitable<Status> FinishBackendAuth(uint8_t reply_seq) {
+  // certificate is the credential); with `answer_client` the final OK or
+  // ERR goes to the client with `reply_seq`.
+  asio::awaitable<Status> FinishBackendAuth(BackendLink& link,
+                                            uint8_t reply_seq,
+                                            bool answer_client) {
+    auto fail = [&](Status status) -> asio::awaitable<Status> {
+      if (answer_client) co_return co_await FailLogin(status, reply_seq);
+      co_return status;
+    };
     for (int round = 0; round < 4; ++round) {
-      auto packet = co_await backend_channel_.Next();
-      if (!packet.ok())
-        co_return co_await FailLogin(packet.status(), reply_seq);
+      auto packet = co_await link.channel.Next();
+      if (!packet.ok()) co_return co_await fail(packet.status());
       const Bytes& payload = packet->payload;
       if (payload.empty()) break;
       if (payload[0] == mysql::kOkHeader || payload[0] == mysql::kErrHeader) {
-        Status sent = co_await client_channel_.Write(
-            View(mysql::EncodePackets(View(payload), reply_seq).bytes));
+        Status sent = OkStatus();
+        if (answer_client) {
+          sent = co_await client_channel_.Write(
+              View(mysql::EncodePackets(View(payload), reply_seq).bytes));
+        }
         if (payload[0] == mysql::kErrHeader) {
           auto err = mysql::ParseErr(View(payload));
           co_return PermissionDeniedError(
               "the database refused the login: " +
               (err.ok() ? err->message : std::string("unreadable error")));
         }
-        backend_.ClearDeadline();
+        link.stream.ClearDeadline();
         client_.ClearDeadline();
         co_return sent;
       }
       if (payload[0] != mysql::kEofHeader) break;
       // AuthSwitchRequest: the empty response.
-      Status sent = co_await backend_channel_.Write(
+      Status sent = co_await link.channel.Write(
           View(mysql::EncodePackets(
                    {}, static_cast<uint8_t>(packet->last_sequence_id + 1))
                    .bytes));
-      if (!sent.ok()) co_return co_await FailLogin(sent, reply_seq);
+      if (!sent.ok()) co_return co_await fail(sent);
     }
-    co_return co_await FailLogin(
-        InvalidArgumentError("unexpected authentication exchange"), reply_seq);
+    co_return co_await fail(
+        InvalidArgumentError("unexpected authentication exchange"));
   }
 
   asio::awaitable<Status> FailLogin(Status status, uint8_t reply_seq) {
@@ -537,8 +615,6 @@ class Session final : public net::ServedConnection,
 
   // Step 5: commands until the client quits or either side fails.
   asio::awaitable<void> RelayCommands() {
-    mysql::ReplyTracker tracker(capabilities_);
-    tracker_ = &tracker;
     for (;;) {
       idle_ = true;
       client_.SetDeadline(kIdleTimeout);
@@ -566,7 +642,41 @@ class Session final : public net::ServedConnection,
     }
   }
 
-  // Runs the filters on a command, forwards it and relays its reply.
+  // Where a command goes (readwritesplit's rules, route_classifier.h).
+  // Without a monitor there are no replicas: everything to the primary,
+  // unparsed.
+  Route RouteOf(const mysql::LogicalPacket& command) {
+    if (!config_.monitor.enabled) return Route::kPrimary;
+    switch (command.payload[0]) {
+      case mysql::kComInitDb:
+      case mysql::kComSetOption: return Route::kAll;
+      case mysql::kComQuery: break;
+      default: return Route::kPrimary;
+    }
+    const std::string_view sql(
+        reinterpret_cast<const char*>(command.payload.data()) + 1,
+        command.payload.size() - 1);
+    // The session's ANSI_QUOTES is not known: both readings must agree.
+    const bool no_backslash =
+        (status_ & mysql::kServerStatusNoBackslashEscapes) != 0;
+    const RouteDecision plain = ClassifyQuery(sql, {false, no_backslash});
+    const RouteDecision ansi = ClassifyQuery(sql, {true, no_backslash});
+    if (plain.creates_temporary_table || ansi.creates_temporary_table) {
+      temporary_tables_ = true;
+    }
+    if (plain.route == Route::kAll || ansi.route == Route::kAll) {
+      return Route::kAll;
+    }
+    if (plain.route == Route::kReplica && ansi.route == Route::kReplica &&
+        (status_ & mysql::kServerStatusInTrans) == 0 &&
+        (status_ & mysql::kServerStatusAutocommit) != 0 && !temporary_tables_ &&
+        !history_overflow_) {
+      return Route::kReplica;
+    }
+    return Route::kPrimary;
+  }
+
+  // Runs the filters on a command, routes it and relays its reply.
   // False when the session must end.
   asio::awaitable<bool> Forward(mysql::LogicalPacket& command) {
     Refusal refusal;
@@ -576,48 +686,224 @@ class Session final : public net::ServedConnection,
                                command.last_sequence_id + 1);
       co_return true;
     }
-    if (Status tracked = tracker_->OnCommandPayload(View(command.payload));
-        !tracked.ok()) {
-      co_await SendClientError(1047, "08S01", tracked.message(),
+    if (Status parsed =
+            mysql::CommandFromPayload(View(command.payload)).status();
+        !parsed.ok()) {
+      co_await SendClientError(1047, "08S01", parsed.message(),
                                command.last_sequence_id + 1);
       co_return true;
     }
+    const Route route = RouteOf(command);
     const Clock::time_point started = Clock::now();
-    if (!(co_await backend_channel_.Write(
-              View(mysql::EncodePackets(View(command.payload),
-                                        command.first_sequence_id)
-                       .bytes)))
-             .ok()) {
-      co_return co_await BackendLost(command.last_sequence_id + 1);
+    std::string_view route_name = "primary";
+    Relayed relayed = Relayed::kNothingRelayed;
+    // (No co_await inside && or ||: GCC 12 miscompiles it.)
+    bool to_replica = route == Route::kReplica;
+    if (to_replica) to_replica = co_await ReplicaReady();
+    if (to_replica) {
+      route_name = "replica";
+      relayed = co_await SendAndRelay(*replica_, command);
+      if (relayed == Relayed::kNothingRelayed) {
+        // MaxScale's retry_failed_reads: the primary answers instead.
+        Log(LogLevel::kWarning,
+            "proxy: a replica failed mid-read; the primary answers",
+            {{"remote", remote_}});
+        replica_.reset();
+        route_name = "primary";
+      }
     }
-    if (HasNoReply(command.payload[0])) co_return true;
-    const bool ok = co_await RelayReply(command.last_sequence_id + 1);
+    if (relayed == Relayed::kNothingRelayed) {
+      relayed = co_await SendAndRelay(*primary_, command);
+      if (route == Route::kAll && relayed == Relayed::kOk &&
+          !last_reply_error_) {
+        route_name = "all";
+        co_await RecordSessionCommand(command);
+      } else if (route == Route::kPrimary) {
+        wrote_ = true;  // (a read that fell back to the primary wrote nothing)
+      }
+    }
     if (metrics() != nullptr) {
       metrics()->Query(
-          "primary",
+          route_name,
           std::chrono::duration<double>(Clock::now() - started).count());
     }
-    if (ok && command.payload[0] == mysql::kComResetConnection) {
-      masking_->OnIdentity(identity_);
+    if (relayed == Relayed::kNothingRelayed ||
+        relayed == Relayed::kBackendLost) {
+      co_return co_await BackendLost(command.last_sequence_id + 1);
     }
-    co_return ok;
+    if (relayed == Relayed::kClientGone) co_return false;
+    if (command.payload[0] == mysql::kComResetConnection) {
+      masking_->OnIdentity(identity_);
+      session_history_.clear();
+      history_overflow_ = false;
+      temporary_tables_ = false;
+      replica_.reset();
+    }
+    co_return true;
   }
 
-  // Relays reply packets until the tracker says the reply is complete.
-  asio::awaitable<bool> RelayReply(uint8_t first_reply_seq) {
+  // Sends `command` on `link` and relays its reply to the client.
+  asio::awaitable<Relayed> SendAndRelay(BackendLink& link,
+                                        const mysql::LogicalPacket& command) {
+    if (!link.tracker.OnCommandPayload(View(command.payload)).ok()) {
+      co_return Relayed::kNothingRelayed;
+    }
+    const Status sent = co_await link.channel.Write(View(
+        mysql::EncodePackets(View(command.payload), command.first_sequence_id)
+            .bytes));
+    if (!sent.ok()) co_return Relayed::kNothingRelayed;
+    if (HasNoReply(command.payload[0])) co_return Relayed::kOk;
+    co_return co_await RelayReply(link, command.last_sequence_id + 1);
+  }
+
+  // A session command that reached the primary: also to the replica
+  // connection, and kept for replica connections opened later.
+  asio::awaitable<void> RecordSessionCommand(
+      const mysql::LogicalPacket& command) {
+    if (session_history_.size() >= kMaxSessionHistory) {
+      history_overflow_ = true;
+      replica_.reset();
+      co_return;
+    }
+    session_history_.push_back(command.payload);
+    if (replica_ == nullptr) co_return;
+    const bool replayed =
+        (co_await RunInternal(*replica_, command.payload)).ok();
+    if (!replayed) replica_.reset();  // its state would differ
+  }
+
+  // A replica connection for a read: the current one if its server is
+  // still readable, else the least loaded readable replica, logged in and
+  // given the session's history. With causal reads, it waits for the
+  // session's last write. False: the primary answers.
+  asio::awaitable<bool> ReplicaReady() {
+    const std::shared_ptr<const Topology> topology = shared_.monitor->Current();
+    if (replica_ != nullptr) {
+      const bool readable =
+          std::any_of(topology->replicas.begin(), topology->replicas.end(),
+                      [&](const TopologyServer& s) { return replica_->Is(s); });
+      if (!readable) replica_.reset();
+    }
+    if (replica_ == nullptr) {
+      // The least loaded; among equals, any (a random start), so that
+      // short connections spread too.
+      const TopologyServer* best = nullptr;
+      const size_t count = topology->replicas.size();
+      const size_t start = count == 0 ? 0 : RandomIndex(count);
+      for (size_t i = 0; i < count; ++i) {
+        const TopologyServer& server = topology->replicas[(start + i) % count];
+        if (best == nullptr ||
+            server.sessions->load() < best->sessions->load()) {
+          best = &server;
+        }
+      }
+      if (best == nullptr) co_return false;
+      auto link =
+          std::make_unique<BackendLink>(executor_, *best, capabilities_);
+      if (Status connected = co_await ConnectBackend(*link, 0, false);
+          !connected.ok()) {
+        Log(LogLevel::kWarning,
+            "proxy: replica login failed; reading from "
+            "the primary",
+            {{"remote", remote_},
+             {"replica",
+              best->address.host + ":" + std::to_string(best->address.port)},
+             {"error", connected.message()}});
+        co_return false;
+      }
+      for (const Bytes& payload : session_history_) {
+        if (!(co_await RunInternal(*link, payload)).ok()) co_return false;
+      }
+      replica_ = std::move(link);
+    }
+    if (config_.causal_reads && wrote_) {
+      auto gtid =
+          co_await RunInternal(*primary_, QueryPayload("SELECT @@last_gtid"));
+      if (!gtid.ok()) co_return false;
+      if (!gtid->empty()) {
+        auto waited = co_await RunInternal(
+            *replica_,
+            QueryPayload("SELECT MASTER_GTID_WAIT('" + *gtid + "', " +
+                         std::to_string(kCausalWaitSeconds) + ")"));
+        if (!waited.ok()) {
+          replica_.reset();
+          co_return false;
+        }
+        if (*waited != "0") co_return false;  // not there yet: the primary
+      }
+      wrote_ = false;
+    }
+    co_return true;
+  }
+
+  static Bytes QueryPayload(std::string_view sql) {
+    Bytes payload(1 + sql.size());
+    payload[0] = mysql::kComQuery;
+    std::copy(sql.begin(), sql.end(), payload.begin() + 1);
+    return payload;
+  }
+
+  // A command of the proxy's own on `link` (a session command replayed, a
+  // causal wait). Its reply stays in the proxy: the first value of its
+  // first row ("" when none), or an error for an ERR or a lost link.
+  asio::awaitable<StatusOr<std::string>> RunInternal(BackendLink& link,
+                                                     const Bytes& payload) {
+    if (!link.tracker.OnCommandPayload(View(payload)).ok()) {
+      co_return InvalidArgumentError("not a command");
+    }
+    const Status sent = co_await link.channel.Write(
+        View(mysql::EncodePackets(View(payload), 0).bytes));
+    if (!sent.ok()) co_return sent;
+    std::string first;
+    bool failed = false;
+    uint64_t columns = 0;
+    bool have_row = false;
+    for (;;) {
+      auto packet = co_await link.channel.Next();
+      if (!packet.ok()) co_return packet.status();
+      auto reply = link.tracker.OnPacket(View(packet->payload));
+      if (!reply.ok()) co_return reply.status();
+      if (reply->kind == mysql::ReplyKind::kErr) failed = true;
+      if (reply->kind == mysql::ReplyKind::kColumnCount) {
+        columns = reply->column_count;
+      }
+      if (reply->kind == mysql::ReplyKind::kRow && !have_row) {
+        have_row = true;
+        auto values = mysql::TextRowValues(View(packet->payload), columns);
+        if (values.ok() && !values->empty() && !(*values)[0].is_null) {
+          first.assign(reinterpret_cast<const char*>(packet->payload.data()) +
+                           (*values)[0].offset,
+                       (*values)[0].length);
+        }
+      }
+      if (reply->reply_complete) break;
+    }
+    if (failed) co_return FailedPreconditionError("the backend refused it");
+    co_return first;
+  }
+
+  // Relays `link`'s reply packets until its tracker says the reply is
+  // complete.
+  asio::awaitable<Relayed> RelayReply(BackendLink& link,
+                                      uint8_t first_reply_seq) {
     Bytes out;
     std::optional<Refusal> refused;
     uint8_t refused_seq = first_reply_seq;
     // The sequence id the client expects next; an error that ends the
     // session takes it, after what is already buffered.
     uint8_t next_seq = first_reply_seq;
+    bool relayed_any = false;
+    const bool from_primary = &link == primary_.get();
+    last_reply_error_ = false;
     for (;;) {
-      auto packet = co_await backend_channel_.Next();
+      auto packet = co_await link.channel.Next();
       if (!packet.ok()) {
+        if (!relayed_any && out.empty()) co_return Relayed::kNothingRelayed;
         (void)co_await client_channel_.Write(View(out));
-        co_return co_await BackendLost(next_seq);
+        pending_error_seq_ = next_seq;
+        co_return Relayed::kBackendLost;
       }
-      auto reply = tracker_->OnPacket(View(packet->payload));
+      auto reply = link.tracker.OnPacket(View(packet->payload));
       if (!reply.ok()) {
         Log(LogLevel::kWarning, "proxy: reply not understood; session ended",
             {{"remote", remote_}, {"error", reply.status().message()}});
@@ -626,7 +912,13 @@ class Session final : public net::ServedConnection,
                                  "The proxy received a malformed reply from "
                                  "the database server",
                                  refused ? refused_seq : next_seq);
-        co_return false;
+        co_return Relayed::kClientGone;
+      }
+      if (reply->kind == mysql::ReplyKind::kErr) last_reply_error_ = true;
+      if (from_primary && reply->reply_complete &&
+          (reply->kind == mysql::ReplyKind::kOk ||
+           reply->kind == mysql::ReplyKind::kEof)) {
+        status_ = reply->status_flags;
       }
       if (!refused) next_seq = packet->last_sequence_id + 1;
       if (!refused) {
@@ -647,35 +939,40 @@ class Session final : public net::ServedConnection,
         out.insert(out.end(), error.begin(), error.end());
       }
       if (complete || reply->awaiting_client_data ||
-          out.size() >= kFlushBytes || !backend_channel_.HasPacket()) {
-        if (!out.empty() && !(co_await client_channel_.Write(View(out))).ok()) {
-          co_return false;  // the client left mid-result
+          out.size() >= kFlushBytes || !link.channel.HasPacket()) {
+        if (!out.empty()) {
+          relayed_any = true;
+          if (!(co_await client_channel_.Write(View(out))).ok()) {
+            co_return Relayed::kClientGone;  // the client left mid-result
+          }
         }
         out.clear();
       }
       if (reply->awaiting_client_data) {
-        if (!co_await RelayClientData()) co_return false;
+        if (!co_await RelayClientData(link)) co_return Relayed::kClientGone;
       }
-      if (complete) co_return true;
+      if (complete) co_return Relayed::kOk;
     }
   }
 
   // What the server waits for mid-reply (the proxy offers no LOCAL INFILE,
   // so only an authentication answer): passed on as it comes.
-  asio::awaitable<bool> RelayClientData() {
+  asio::awaitable<bool> RelayClientData(BackendLink& link) {
     auto data = co_await client_channel_.Next();
     if (!data.ok()) co_return false;
-    if (!(co_await backend_channel_.Write(View(
+    if (!(co_await link.channel.Write(View(
               mysql::EncodePackets(View(data->payload), data->first_sequence_id)
                   .bytes)))
              .ok()) {
       co_return false;
     }
-    co_return tracker_->ClientDataSent().ok();
+    co_return link.tracker.ClientDataSent().ok();
   }
 
   // COM_CHANGE_USER: only to the certificate's own account; the proxy
-  // re-issues it to the backend with that account and no password.
+  // re-issues it to the primary with that account and no password. A
+  // replica connection is closed: the next read opens one for the new
+  // session state.
   asio::awaitable<bool> ChangeUser(const mysql::LogicalPacket& command) {
     const uint8_t reply_seq = command.last_sequence_id + 1;
     auto change = mysql::ParseChangeUser(View(command.payload), capabilities_);
@@ -702,13 +999,22 @@ class Session final : public net::ServedConnection,
       co_await SendClientError(1043, "08S01", "Bad handshake", reply_seq);
       co_return true;
     }
-    if (!(co_await backend_channel_.Write(
+    replica_.reset();
+    session_history_.clear();
+    history_overflow_ = false;
+    temporary_tables_ = false;
+    login_.database = change->database;
+    if (change->charset)
+      login_.charset = static_cast<uint8_t>(*change->charset);
+    if (!(co_await primary_->channel.Write(
               View(mysql::EncodePackets(View(*payload), 0).bytes)))
              .ok()) {
       co_return co_await BackendLost(reply_seq);
     }
-    backend_.SetDeadline(kLoginTimeout);
-    if (!(co_await FinishBackendAuth(reply_seq)).ok()) co_return false;
+    primary_->stream.SetDeadline(kLoginTimeout);
+    if (!(co_await FinishBackendAuth(*primary_, reply_seq, true)).ok()) {
+      co_return false;
+    }
     // The rules are decided again for the (same) account: a new session.
     masking_->OnIdentity(identity_);
     co_return true;
@@ -720,7 +1026,7 @@ class Session final : public net::ServedConnection,
     co_await SendClientError(
         kConnectionKilled, "08S01",
         "Lost connection to the database server during the query (proxy)",
-        sequence_id);
+        pending_error_seq_ ? *pending_error_seq_ : sequence_id);
     co_return false;
   }
 
@@ -728,16 +1034,29 @@ class Session final : public net::ServedConnection,
   const ProxyConfig& config_;
   asio::any_io_executor executor_;
   net::StartTlsStream client_;
-  net::StartTlsStream backend_;
   PacketChannel client_channel_;
-  PacketChannel backend_channel_;
+  std::unique_ptr<BackendLink> primary_;
+  std::unique_ptr<BackendLink> replica_;  // for reads; opened on demand
   std::string remote_;
   SessionIdentity identity_;
   const Account* account_ = nullptr;
   uint64_t capabilities_ = 0;
+  // What a replica connection logs in with (database, charset, ...).
+  mysql::HandshakeResponse login_;
   std::unique_ptr<MaskingFilter> masking_;
-  mysql::ReplyTracker* tracker_ = nullptr;
   bool idle_ = false;
+  // The primary's last status flags: in a transaction, autocommit.
+  uint16_t status_ = mysql::kServerStatusAutocommit;
+  std::vector<Bytes> session_history_;
+  bool history_overflow_ = false;
+  bool temporary_tables_ = false;
+  // A command went to the primary since the last causal wait.
+  bool wrote_ = false;
+  // The sequence id an error takes after part of a reply was relayed.
+  std::optional<uint8_t> pending_error_seq_;
+  // The last relayed reply held an ERR (a session command that failed is
+  // not replayed).
+  bool last_reply_error_ = false;
 };
 
 }  // namespace

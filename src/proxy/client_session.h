@@ -26,6 +26,7 @@
 
 #include "net/tcp_server.h"
 #include "proxy/config.h"
+#include "proxy/monitor.h"
 #include "proxy/proxy_metrics.h"
 
 namespace coffer::proxy {
@@ -34,6 +35,7 @@ namespace coffer::proxy {
 struct ProxyShared {
   std::shared_ptr<const ProxyConfig> config;
   ProxyMetrics* metrics = nullptr;  // may be null
+  Monitor* monitor = nullptr;       // never null once serving
 };
 
 // A served connection for TcpServer.

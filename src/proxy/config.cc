@@ -56,6 +56,9 @@ class Fields {
 
   // Every key must be one of `known`: a typo must not silently drop a
   // setting (a misspelt "masking_rules" would unmask everything).
+  const Json& object() const { return object_; }
+  const std::string& source() const { return source_; }
+
   Status OnlyKeys(std::initializer_list<std::string_view> known) const {
     for (const auto& [key, value] : object_.items()) {
       bool found = false;
@@ -161,6 +164,61 @@ Status LoadAccounts(const Json& root, std::string_view source,
   return OkStatus();
 }
 
+Status LoadMonitor(const Fields& monitor, std::string ca_path,
+                   const std::string& base, MonitorConfig& out) {
+  COFFER_RETURN_IF_ERROR(
+      monitor.OnlyKeys({"certificate", "key", "interval_ms", "failover_after",
+                        "max_lag_seconds", "auto_failover", "replication"}));
+  out.enabled = true;
+  out.ca_path = std::move(ca_path);
+  COFFER_ASSIGN_OR_RETURN(std::string cert,
+                          monitor.String("certificate", true));
+  COFFER_ASSIGN_OR_RETURN(std::string key, monitor.String("key", true));
+  out.certificate_path = Resolve(base, cert);
+  out.key_path = Resolve(base, key);
+  // Read now, so that a missing or bad file stops the proxy at start.
+  COFFER_RETURN_IF_ERROR(LoadCertificates(out.certificate_path).status());
+  COFFER_RETURN_IF_ERROR(LoadKey(out.key_path).status());
+  COFFER_ASSIGN_OR_RETURN(int64_t interval,
+                          monitor.Integer("interval_ms", 500, 50, 60000));
+  COFFER_ASSIGN_OR_RETURN(int64_t after,
+                          monitor.Integer("failover_after", 4, 1, 1000));
+  COFFER_ASSIGN_OR_RETURN(int64_t lag,
+                          monitor.Integer("max_lag_seconds", 10, 0, 86400));
+  out.interval_ms = static_cast<int>(interval);
+  out.failover_after = static_cast<int>(after);
+  out.max_lag_seconds = static_cast<int>(lag);
+  if (const auto& object = monitor.object(); object.contains("auto_failover")) {
+    if (!object["auto_failover"].is_boolean()) {
+      return monitor.Error("auto_failover", "must be true or false");
+    }
+    out.auto_failover = object["auto_failover"].get<bool>();
+  }
+  COFFER_ASSIGN_OR_RETURN(const Json* replication_json,
+                          monitor.Object("replication"));
+  const Fields replication(*replication_json, monitor.source(),
+                           "monitor.replication.");
+  COFFER_RETURN_IF_ERROR(
+      replication.OnlyKeys({"user", "ca", "certificate", "key"}));
+  COFFER_ASSIGN_OR_RETURN(out.replication_user,
+                          replication.String("user", true));
+  COFFER_ASSIGN_OR_RETURN(out.replication_ca, replication.String("ca", true));
+  COFFER_ASSIGN_OR_RETURN(out.replication_certificate,
+                          replication.String("certificate", true));
+  COFFER_ASSIGN_OR_RETURN(out.replication_key, replication.String("key", true));
+  // They go into CHANGE MASTER TO '...': no quote may end the string.
+  for (const std::string* value :
+       {&out.replication_user, &out.replication_ca,
+        &out.replication_certificate, &out.replication_key}) {
+    if (value->find_first_of("'\\\n") != std::string::npos) {
+      return replication.Error("",
+                               "values may not hold quotes, backslashes "
+                               "or line breaks");
+    }
+  }
+  return OkStatus();
+}
+
 }  // namespace
 
 const Account* ProxyConfig::AccountForSubject(std::string_view subject) const {
@@ -180,9 +238,10 @@ StatusOr<ProxyConfig> LoadProxyConfig(std::string_view json_text,
   }
   const std::string name(source);
   const Fields fields(root, name, "");
-  COFFER_RETURN_IF_ERROR(fields.OnlyKeys(
-      {"listen", "proxy_protocol_from", "tls", "backend", "accounts",
-       "masking_rules", "io_threads", "max_connections"}));
+  COFFER_RETURN_IF_ERROR(
+      fields.OnlyKeys({"listen", "proxy_protocol_from", "tls", "backend",
+                       "accounts", "masking_rules", "io_threads",
+                       "max_connections", "monitor", "causal_reads"}));
   ProxyConfig config;
   COFFER_ASSIGN_OR_RETURN(std::string listen, fields.String("listen", true));
   auto listen_address = net::ParseHostPort(listen);
@@ -233,6 +292,17 @@ StatusOr<ProxyConfig> LoadProxyConfig(std::string_view json_text,
       std::move(backend_ca), config.backend_server_name);
   COFFER_RETURN_IF_ERROR(
       LoadAccounts(root, name, base_directory, verification, config));
+  if (root.contains("monitor")) {
+    COFFER_ASSIGN_OR_RETURN(const Json* monitor_json, fields.Object("monitor"));
+    COFFER_RETURN_IF_ERROR(LoadMonitor(Fields(*monitor_json, name, "monitor."),
+                                       Resolve(base_directory, ca_path),
+                                       base_directory, config.monitor));
+  }
+  if (const auto it = root.find("causal_reads"); it != root.end()) {
+    if (!it->is_boolean())
+      return fields.Error("causal_reads", "must be true or false");
+    config.causal_reads = it->get<bool>();
+  }
 
   COFFER_ASSIGN_OR_RETURN(std::string rules_path,
                           fields.String("masking_rules", false));

@@ -12,8 +12,21 @@
 //     "accounts": [{"subject": "CN=app", "user": "app",
 //                   "certificate": "app.crt", "key": "app.key"}],
 //     "masking_rules": "masking.json",              // optional
-//     "io_threads": 1, "max_connections": 1024      // optional
+//     "io_threads": 1, "max_connections": 1024,     // optional
+//     "monitor": {                                  // optional: replicas
+//       "certificate": "monitor.crt", "key": "monitor.key",
+//       "interval_ms": 500, "failover_after": 4, "max_lag_seconds": 10,
+//       "auto_failover": true,
+//       "replication": {"user": "replicator", "ca": "/srv/ca.crt",
+//                       "certificate": "/srv/repl.crt",
+//                       "key": "/srv/repl.key"}},
+//     "causal_reads": false                         // optional
 //   }
+//
+// Without "monitor", "backend.address" is the only server and always the
+// primary. With it, that address is where the monitor starts: it finds the
+// replicas from the primary (SHOW SLAVE HOSTS), elects the primary and
+// fails over (monitor.h).
 //
 // Loading reads every file it names, so that a configuration that cannot
 // be served stops the proxy at start, with the reason.
@@ -42,6 +55,26 @@ struct Account {
   std::shared_ptr<const net::TlsContext> backend_tls;
 };
 
+// The monitor's settings (monitor.h). Paths are for Connector/C, which
+// reads them itself; "replication"'s paths are on the database servers
+// (CHANGE MASTER TO names them when the monitor repoints a replica).
+struct MonitorConfig {
+  bool enabled = false;
+  std::string ca_path;
+  std::string certificate_path;
+  std::string key_path;
+  int interval_ms = 500;
+  // Consecutive failed checks of the primary before a failover.
+  int failover_after = 4;
+  // Replicas further behind get no reads.
+  int max_lag_seconds = 10;
+  bool auto_failover = true;
+  std::string replication_user = "replicator";
+  std::string replication_ca;
+  std::string replication_certificate;
+  std::string replication_key;
+};
+
 struct ProxyConfig {
   net::HostPort listen;
   // Peers (IP addresses) that must start each connection with a PROXY
@@ -50,6 +83,10 @@ struct ProxyConfig {
   std::shared_ptr<const net::TlsContext> client_tls;  // server side
   net::HostPort backend;
   std::string backend_server_name;
+  MonitorConfig monitor;
+  // A read after a write in the same session waits on the replica for
+  // that write (MASTER_GTID_WAIT) or goes to the primary.
+  bool causal_reads = false;
   std::vector<Account> accounts;
   std::shared_ptr<const masking::RuleSet> rules;  // never null; may be empty
   // One thread relays fastest on 2 cores (docs/performance.md).

@@ -20,6 +20,10 @@ ProxyMetrics::ProxyMetrics(net::MetricsRegistry& registry)
                                     "Statements and results refused, by "
                                     "reason.",
                                     {"reason"})),
+      promotions_(registry.AddCounter(
+          "coffer_proxy_promotions_total",
+          "Servers this proxy's monitor made the primary (first election, "
+          "failover, switchover).")),
       primary_queries_(queries_.WithLabels({"primary"})),
       primary_latency_(backend_latency_.WithLabels({"primary"})),
       masked_values_(masked_.WithLabels({})) {}
@@ -41,6 +45,7 @@ void ProxyMetrics::Query(std::string_view route, double backend_seconds) {
 void ProxyMetrics::MaskedValues(uint64_t count) {
   masked_values_.Increment(count);
 }
+void ProxyMetrics::Promotion() { promotions_.WithLabels({}).Increment(); }
 void ProxyMetrics::Refusal(std::string_view reason) {
   refusals_.WithLabels({reason}).Increment();
 }

@@ -21,10 +21,13 @@ class ProxyMetrics {
   void Connection(std::string_view result);
   void ConnectionOpened();
   void ConnectionClosed();
-  // A command forwarded; route is "primary" (the only one in this issue).
+  // A command forwarded; route is "primary", "replica" or "all" (a
+  // session command, to every backend of the session).
   void Query(std::string_view route, double backend_seconds);
   void MaskedValues(uint64_t count);
   void Refusal(std::string_view reason);
+  // The monitor made a server the primary.
+  void Promotion();
 
  private:
   net::CounterFamily& connections_;
@@ -33,6 +36,7 @@ class ProxyMetrics {
   net::HistogramFamily& backend_latency_;
   net::CounterFamily& masked_;
   net::CounterFamily& refusals_;
+  net::CounterFamily& promotions_;
   // The series every query updates, looked up once: WithLabels takes a
   // mutex and builds its key.
   net::Counter& primary_queries_;

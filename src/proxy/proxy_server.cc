@@ -9,8 +9,11 @@ StatusOr<std::unique_ptr<ProxyServer>> ProxyServer::Start(
     const std::string& metrics_listen) {
   std::unique_ptr<ProxyServer> server(new ProxyServer());
   server->metrics_ = std::make_unique<ProxyMetrics>(server->registry_);
-  server->shared_.config = config;
+  server->shared_.config = std::move(config);
+  const ProxyConfig& loaded = *server->shared_.config;
   server->shared_.metrics = server->metrics_.get();
+  server->monitor_ = Monitor::Start(loaded, server->metrics_.get());
+  server->shared_.monitor = server->monitor_.get();
   if (!metrics_listen.empty()) {
     COFFER_ASSIGN_OR_RETURN(net::HostPort where,
                             net::ParseHostPort(metrics_listen));
@@ -35,12 +38,12 @@ StatusOr<std::unique_ptr<ProxyServer>> ProxyServer::Start(
     http.metrics = registry;
     COFFER_ASSIGN_OR_RETURN(
         server->metrics_server_,
-        net::HttpServer::Start(http, config->client_tls, std::move(router)));
+        net::HttpServer::Start(http, loaded.client_tls, std::move(router)));
   }
-  net::TcpServerConfig tcp{.host = config->listen.host,
-                           .port = config->listen.port,
-                           .io_threads = config->io_threads,
-                           .max_connections = config->max_connections,
+  net::TcpServerConfig tcp{.host = loaded.listen.host,
+                           .port = loaded.listen.port,
+                           .io_threads = loaded.io_threads,
+                           .max_connections = loaded.max_connections,
                            .name = "mysql proxy"};
   ProxyShared* shared = &server->shared_;
   COFFER_ASSIGN_OR_RETURN(
@@ -64,6 +67,7 @@ std::string ProxyServer::metrics_address() const {
 }
 
 void ProxyServer::RequestStop() {
+  if (monitor_ != nullptr) monitor_->Stop();
   if (tcp_ != nullptr) tcp_->RequestStop();
   if (metrics_server_ != nullptr) metrics_server_->RequestStop();
 }

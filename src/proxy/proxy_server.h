@@ -44,6 +44,7 @@ class ProxyServer {
   net::MetricsRegistry registry_;
   std::unique_ptr<ProxyMetrics> metrics_;
   ProxyShared shared_;
+  std::unique_ptr<Monitor> monitor_;
   std::unique_ptr<net::HttpServer> metrics_server_;
   // Last: its sessions use everything above until they end.
   std::unique_ptr<net::TcpServer> tcp_;

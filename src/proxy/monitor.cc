@@ -1,0 +1,575 @@
+#include "proxy/monitor.h"
+
+#include <mysql.h>
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+
+#include "common/log.h"
+
+namespace coffer::proxy {
+namespace {
+
+// Connector/C's own timeouts (seconds): a server that hangs costs one
+// check this long, never the monitor.
+constexpr unsigned kConnectTimeout = 2;
+constexpr unsigned kReadTimeout = 5;
+// A server the monitor found and has not reached this many checks in a row
+// is forgotten (a stopped replica must not keep the lease from a majority).
+constexpr int kForgetAfter = 40;
+constexpr char kLeaseLock[] = "coffer_monitor";
+
+using Row = std::map<std::string, std::optional<std::string>, std::less<>>;
+
+// One Connector/C connection, as the monitor account, over verified TLS.
+class SqlConnection {
+ public:
+  SqlConnection() = default;
+  SqlConnection(const SqlConnection&) = delete;
+  SqlConnection& operator=(const SqlConnection&) = delete;
+  ~SqlConnection() { Close(); }
+
+  bool is_open() const { return mysql_ != nullptr; }
+
+  Status Open(const MonitorConfig& config, const net::HostPort& address) {
+    Close();
+    mysql_ = mysql_init(nullptr);
+    if (mysql_ == nullptr) return ResourceExhaustedError("mysql_init failed");
+    unsigned connect_timeout = kConnectTimeout;
+    unsigned read_timeout = kReadTimeout;
+    my_bool on = 1;
+    mysql_optionsv(mysql_, MYSQL_OPT_CONNECT_TIMEOUT, &connect_timeout);
+    mysql_optionsv(mysql_, MYSQL_OPT_READ_TIMEOUT, &read_timeout);
+    mysql_optionsv(mysql_, MYSQL_OPT_WRITE_TIMEOUT, &read_timeout);
+    mysql_ssl_set(mysql_, config.key_path.c_str(),
+                  config.certificate_path.c_str(), config.ca_path.c_str(),
+                  nullptr, nullptr);
+    mysql_optionsv(mysql_, MYSQL_OPT_SSL_ENFORCE, &on);
+    mysql_optionsv(mysql_, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &on);
+    if (mysql_real_connect(mysql_, address.host.c_str(), "monitor", nullptr,
+                           nullptr, address.port, nullptr, 0) == nullptr) {
+      Status error = UnavailableError(mysql_error(mysql_));
+      Close();
+      return error;
+    }
+    return OkStatus();
+  }
+
+  void Close() {
+    if (mysql_ != nullptr) mysql_close(mysql_);
+    mysql_ = nullptr;
+  }
+
+  // Runs `sql`; the rows of its result, by column name (none for a
+  // statement without a result).
+  StatusOr<std::vector<Row>> Query(const std::string& sql) {
+    if (mysql_ == nullptr) return UnavailableError("not connected");
+    if (mysql_real_query(mysql_, sql.data(), sql.size()) != 0) {
+      return UnavailableError(mysql_error(mysql_));
+    }
+    std::vector<Row> rows;
+    MYSQL_RES* result = mysql_store_result(mysql_);
+    if (result == nullptr) {
+      if (mysql_field_count(mysql_) != 0) {
+        return UnavailableError(mysql_error(mysql_));
+      }
+      return rows;
+    }
+    const unsigned columns = mysql_num_fields(result);
+    const MYSQL_FIELD* fields = mysql_fetch_fields(result);
+    while (MYSQL_ROW values = mysql_fetch_row(result)) {
+      const unsigned long* lengths = mysql_fetch_lengths(result);
+      Row row;
+      for (unsigned i = 0; i < columns; ++i) {
+        row[fields[i].name] = values[i] == nullptr
+                                  ? std::nullopt
+                                  : std::optional<std::string>(
+                                        std::in_place, values[i], lengths[i]);
+      }
+      rows.push_back(std::move(row));
+    }
+    mysql_free_result(result);
+    return rows;
+  }
+
+  // The first column of the first row, or "" (NULL, or no row).
+  StatusOr<std::string> Scalar(const std::string& sql) {
+    COFFER_ASSIGN_OR_RETURN(std::vector<Row> rows, Query(sql));
+    if (rows.empty() || rows[0].empty() || !rows[0].begin()->second) {
+      return std::string();
+    }
+    return *rows[0].begin()->second;
+  }
+
+ private:
+  MYSQL* mysql_ = nullptr;
+};
+
+std::string Field(const Row& row, std::string_view name) {
+  const auto it = row.find(name);
+  return it == row.end() || !it->second ? std::string() : *it->second;
+}
+
+// A GTID list ("0-1-5,1-7-3") as sequence number by domain.
+std::map<uint64_t, uint64_t> GtidSequences(std::string_view list) {
+  std::map<uint64_t, uint64_t> out;
+  while (!list.empty()) {
+    const size_t comma = list.find(',');
+    std::string_view gtid = list.substr(0, comma);
+    list = comma == std::string_view::npos ? "" : list.substr(comma + 1);
+    while (!gtid.empty() && (gtid.front() == ' ' || gtid.front() == '\n')) {
+      gtid.remove_prefix(1);
+    }
+    const size_t first = gtid.find('-');
+    const size_t last = gtid.rfind('-');
+    if (first == std::string_view::npos || first == last) continue;
+    try {
+      const uint64_t domain = std::stoull(std::string(gtid.substr(0, first)));
+      const uint64_t sequence = std::stoull(std::string(gtid.substr(last + 1)));
+      out[domain] = std::max(out[domain], sequence);
+    } catch (const std::exception&) {
+      continue;  // not a GTID: ignored, like an empty position
+    }
+  }
+  return out;
+}
+
+uint64_t Total(const std::map<uint64_t, uint64_t>& sequences) {
+  uint64_t total = 0;
+  for (const auto& [domain, sequence] : sequences) total += sequence;
+  return total;
+}
+
+// Host names and addresses only: they go into CHANGE MASTER TO '...'.
+bool IsPlainHost(std::string_view host) {
+  return !host.empty() && std::all_of(host.begin(), host.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' ||
+           c == '-' || c == ':' || c == '_';
+  });
+}
+
+std::string Text(const net::HostPort& address) {
+  return address.host + ":" + std::to_string(address.port);
+}
+
+}  // namespace
+
+struct Monitor::Server {
+  net::HostPort address;
+  bool seed = false;  // from the configuration: never forgotten
+  SqlConnection sql;
+  bool reachable = false;
+  int failures = 0;
+  bool lock_held = false;
+  bool read_only = true;
+  std::map<uint64_t, uint64_t> current;   // gtid_current_pos
+  std::map<uint64_t, uint64_t> received;  // Gtid_IO_Pos
+  bool has_master = false;
+  net::HostPort master;
+  bool io_running = false;
+  bool sql_running = false;
+  std::optional<int64_t> lag;
+  bool diverged = false;
+  std::string error;
+  // Why it gets no reads ("" when it does), logged when it changes.
+  std::string not_readable = "new";
+  std::shared_ptr<std::atomic<int>> sessions =
+      std::make_shared<std::atomic<int>>(0);
+
+  // How far it got: what it applied or received, summed over domains.
+  uint64_t Position() const {
+    std::map<uint64_t, uint64_t> best = current;
+    for (const auto& [domain, sequence] : received) {
+      best[domain] = std::max(best[domain], sequence);
+    }
+    return Total(best);
+  }
+  bool Replicates(const net::HostPort& from) const {
+    return has_master && master.host == from.host && master.port == from.port;
+  }
+  bool Is(const net::HostPort& other) const {
+    return address.host == other.host && address.port == other.port;
+  }
+};
+
+std::unique_ptr<Monitor> Monitor::Start(const ProxyConfig& config,
+                                        ProxyMetrics* metrics) {
+  std::unique_ptr<Monitor> monitor(new Monitor(config, metrics));
+  if (!config.monitor.enabled) {
+    auto fixed = std::make_shared<Topology>();
+    fixed->primary =
+        TopologyServer{config.backend, std::make_shared<std::atomic<int>>(0)};
+    monitor->current_ = std::move(fixed);
+    return monitor;
+  }
+  auto seed = std::make_unique<Server>();
+  seed->address = config.backend;
+  seed->seed = true;
+  monitor->servers_.push_back(std::move(seed));
+  monitor->Tick();
+  monitor->thread_ = std::thread([m = monitor.get()] { m->Run(); });
+  return monitor;
+}
+
+Monitor::Monitor(const ProxyConfig& config, ProxyMetrics* metrics)
+    : config_(config), metrics_(metrics) {
+  current_ = std::make_shared<Topology>();
+}
+
+Monitor::~Monitor() { Stop(); }
+
+void Monitor::Stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stop_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+std::shared_ptr<const Topology> Monitor::Current() const {
+  std::lock_guard lock(mutex_);
+  return current_;
+}
+
+void Monitor::Run() {
+  const auto interval = std::chrono::milliseconds(config_.monitor.interval_ms);
+  std::unique_lock lock(mutex_);
+  while (!stop_) {
+    wake_.wait_for(lock, interval, [this] { return stop_; });
+    if (stop_) break;
+    lock.unlock();
+    Tick();
+    lock.lock();
+  }
+}
+
+void Monitor::Tick() {
+  // Probing may discover servers: index, not iterators.
+  for (size_t i = 0; i < servers_.size(); ++i) Probe(*servers_[i]);
+  std::erase_if(servers_, [this](const std::unique_ptr<Server>& server) {
+    const bool forget = !server->seed && server->failures >= kForgetAfter &&
+                        !(primary_ && server->Is(*primary_));
+    if (forget) {
+      Log(LogLevel::kInfo, "proxy monitor: forgot an unreachable server",
+          {{"server", Text(server->address)}});
+    }
+    return forget;
+  });
+  // The lease: the lock on a majority of the servers that answer (a tie
+  // goes to the holder of the first answering server's lock), so that a
+  // dead primary does not take the majority with it when one replica is
+  // left.
+  size_t locks = 0;
+  size_t reachable = 0;
+  const Server* first = nullptr;
+  for (const auto& server : servers_) {
+    if (!server->reachable) continue;
+    ++reachable;
+    locks += server->lock_held ? 1 : 0;
+    if (first == nullptr || Text(server->address) < Text(first->address)) {
+      first = server.get();
+    }
+  }
+  const bool lease =
+      reachable > 0 &&
+      (2 * locks > reachable || (2 * locks == reachable && first->lock_held));
+  if (lease != lease_) {
+    Log(LogLevel::kInfo,
+        lease ? "proxy monitor: holds the lease; it decides roles"
+              : "proxy monitor: lease lost; it follows",
+        {{"locks", std::to_string(locks)},
+         {"reachable", std::to_string(reachable)}});
+  }
+  lease_ = lease;
+  Decide();
+  Publish();
+}
+
+void Monitor::Probe(Server& server) {
+  auto fail = [&](const Status& status) {
+    if (server.reachable || server.failures == 0) {
+      Log(LogLevel::kWarning, "proxy monitor: server unreachable",
+          {{"server", Text(server.address)}, {"error", status.message()}});
+    }
+    server.sql.Close();
+    server.reachable = false;
+    server.lock_held = false;
+    ++server.failures;
+    server.error = status.message();
+  };
+  if (!server.sql.is_open()) {
+    if (Status opened = server.sql.Open(config_.monitor, server.address);
+        !opened.ok()) {
+      return fail(opened);
+    }
+  }
+  auto state = server.sql.Query(
+      "SELECT @@read_only AS read_only, @@gtid_current_pos AS current_pos");
+  if (!state.ok() || state->empty()) {
+    return fail(state.ok() ? InternalError("no row") : state.status());
+  }
+  auto replication = server.sql.Query("SHOW SLAVE STATUS");
+  if (!replication.ok()) return fail(replication.status());
+  if (!server.lock_held) {
+    auto locked = server.sql.Scalar(std::string("SELECT GET_LOCK('") +
+                                    kLeaseLock + "', 0)");
+    if (!locked.ok()) return fail(locked.status());
+    server.lock_held = *locked == "1";
+  }
+  if (!server.reachable) {
+    Log(LogLevel::kInfo, "proxy monitor: server reachable",
+        {{"server", Text(server.address)}});
+  }
+  server.reachable = true;
+  server.failures = 0;
+  server.read_only = Field((*state)[0], "read_only") != "0";
+  server.current = GtidSequences(Field((*state)[0], "current_pos"));
+  server.has_master = false;
+  server.received.clear();
+  server.lag.reset();
+  if (!replication->empty()) {
+    const Row& row = (*replication)[0];
+    const std::string host = Field(row, "Master_Host");
+    server.has_master = !host.empty();
+    server.master.host = host;
+    server.master.port = static_cast<uint16_t>(
+        std::strtoul(Field(row, "Master_Port").c_str(), nullptr, 10));
+    server.io_running = Field(row, "Slave_IO_Running") == "Yes";
+    server.sql_running = Field(row, "Slave_SQL_Running") == "Yes";
+    server.received = GtidSequences(Field(row, "Gtid_IO_Pos"));
+    const std::string lag = Field(row, "Seconds_Behind_Master");
+    if (!lag.empty()) server.lag = std::strtoll(lag.c_str(), nullptr, 10);
+  }
+  if (server.read_only) return;
+  // A primary: learn its replicas (report_host, report_port).
+  auto hosts = server.sql.Query("SHOW SLAVE HOSTS");
+  if (!hosts.ok()) return fail(hosts.status());
+  for (const Row& row : *hosts) {
+    net::HostPort address{Field(row, "Host"),
+                          static_cast<uint16_t>(std::strtoul(
+                              Field(row, "Port").c_str(), nullptr, 10))};
+    if (!IsPlainHost(address.host) || address.port == 0) continue;
+    if (Find(address) != nullptr) continue;
+    Log(LogLevel::kInfo, "proxy monitor: found a replica",
+        {{"server", Text(address)}, {"from", Text(server.address)}});
+    auto replica = std::make_unique<Server>();
+    replica->address = std::move(address);
+    servers_.push_back(std::move(replica));
+  }
+}
+
+Monitor::Server* Monitor::Find(const net::HostPort& address) {
+  for (const auto& server : servers_) {
+    if (server->Is(address)) return server.get();
+  }
+  return nullptr;
+}
+
+Monitor::Server* Monitor::ElectedPrimary() {
+  Server* primary = primary_ ? Find(*primary_) : nullptr;
+  return primary != nullptr && primary->reachable && !primary->read_only
+             ? primary
+             : nullptr;
+}
+
+void Monitor::Decide() {
+  std::vector<Server*> writable;
+  for (const auto& server : servers_) {
+    if (server->reachable && !server->read_only)
+      writable.push_back(server.get());
+  }
+  if (!lease_) {
+    // A follower: the primary is the one writable server, if exactly one.
+    if (writable.size() == 1) {
+      primary_ = writable[0]->address;
+    } else {
+      primary_.reset();
+    }
+    return;
+  }
+  if (writable.size() > 1) {
+    Server* keep = ElectedPrimary();
+    if (keep == nullptr) keep = writable[0];
+    for (Server* server : writable) {
+      if (server == keep) continue;
+      Log(LogLevel::kError,
+          "proxy monitor: two writable servers; fencing the other",
+          {{"primary", Text(keep->address)},
+           {"fenced", Text(server->address)}});
+      if (server->sql.Query("SET GLOBAL read_only = 1").ok()) {
+        server->read_only = true;
+      }
+    }
+    primary_ = keep->address;
+  } else if (writable.size() == 1) {
+    primary_ = writable[0]->address;
+  } else if (config_.monitor.auto_failover) {
+    Server* old = primary_ ? Find(*primary_) : nullptr;
+    const bool elect = old == nullptr || old->reachable ||
+                       old->failures >= config_.monitor.failover_after;
+    if (elect) {
+      Server* best = nullptr;
+      for (const auto& server : servers_) {
+        if (!server->reachable || server->diverged) continue;
+        if (best == nullptr || server->Position() > best->Position() ||
+            (server->Position() == best->Position() && best->has_master &&
+             !server->has_master)) {
+          best = server.get();
+        }
+      }
+      if (best != nullptr) (void)Promote(*best);
+    }
+  }
+  Server* primary = ElectedPrimary();
+  if (primary == nullptr) return;
+  for (const auto& server : servers_) {
+    if (server.get() == primary || !server->reachable || server->diverged) {
+      continue;
+    }
+    if (server->Replicates(primary->address)) continue;
+    Repoint(*server, *primary);
+  }
+}
+
+bool Monitor::Promote(Server& candidate) {
+  const auto started = std::chrono::steady_clock::now();
+  const std::string old = primary_ ? Text(*primary_) : "none";
+  auto step = [&](const std::string& sql) {
+    auto done = candidate.sql.Query(sql);
+    if (!done.ok()) {
+      Log(LogLevel::kError, "proxy monitor: promotion failed",
+          {{"server", Text(candidate.address)},
+           {"statement", sql},
+           {"error", done.status().message()}});
+    }
+    return done.ok();
+  };
+  if (candidate.has_master) {
+    // Apply everything it received before it takes writes.
+    if (!step("STOP SLAVE IO_THREAD")) return false;
+    auto status = candidate.sql.Query("SHOW SLAVE STATUS");
+    if (!status.ok() || status->empty()) return false;
+    const std::string received = Field((*status)[0], "Gtid_IO_Pos");
+    bool applied = received.empty();
+    for (int i = 0; i < 15 && !applied; ++i) {
+      auto waited = candidate.sql.Scalar("SELECT MASTER_GTID_WAIT('" +
+                                         received + "', 2)");
+      if (!waited.ok()) return false;
+      applied = *waited == "0";
+    }
+    if (!applied) {
+      Log(LogLevel::kError,
+          "proxy monitor: promotion failed: the relay log was not applied "
+          "within 30 s",
+          {{"server", Text(candidate.address)}});
+      (void)candidate.sql.Query("START SLAVE IO_THREAD");
+      return false;
+    }
+    if (!step("STOP SLAVE") || !step("RESET SLAVE ALL")) return false;
+  }
+  if (!step("SET GLOBAL read_only = 0")) return false;
+  candidate.read_only = false;
+  candidate.has_master = false;
+  primary_ = candidate.address;
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started)
+          .count();
+  Log(LogLevel::kWarning, "proxy monitor: promoted a new primary",
+      {{"primary", Text(candidate.address)},
+       {"previous", old},
+       {"seconds", std::to_string(seconds)}});
+  if (metrics_ != nullptr) metrics_->Promotion();
+  return true;
+}
+
+void Monitor::Repoint(Server& server, const Server& primary) {
+  for (const auto& [domain, sequence] : server.current) {
+    const auto it = primary.current.find(domain);
+    if (it == primary.current.end() || it->second < sequence) {
+      server.diverged = true;
+      Log(LogLevel::kError,
+          "proxy monitor: server holds transactions the primary lacks "
+          "(diverged); it gets no reads. Rebuild it: stop it, empty its "
+          "data directory, start it as a replica",
+          {{"server", Text(server.address)},
+           {"primary", Text(primary.address)}});
+      return;
+    }
+  }
+  const MonitorConfig& m = config_.monitor;
+  if (!IsPlainHost(primary.address.host)) return;
+  (void)server.sql.Query("STOP SLAVE");
+  const std::string change =
+      "CHANGE MASTER TO MASTER_HOST = '" + primary.address.host +
+      "', MASTER_PORT = " + std::to_string(primary.address.port) +
+      ", MASTER_USER = '" + m.replication_user +
+      "', MASTER_SSL = 1, MASTER_SSL_CA = '" + m.replication_ca +
+      "', MASTER_SSL_CERT = '" + m.replication_certificate +
+      "', MASTER_SSL_KEY = '" + m.replication_key +
+      "', MASTER_SSL_VERIFY_SERVER_CERT = 1, MASTER_CONNECT_RETRY = 1, "
+      "MASTER_USE_GTID = slave_pos";
+  for (const std::string& sql :
+       {std::string("SET GLOBAL read_only = 1"),
+        std::string("SET GLOBAL gtid_slave_pos = @@gtid_current_pos"), change,
+        std::string("START SLAVE")}) {
+    if (auto done = server.sql.Query(sql); !done.ok()) {
+      Log(LogLevel::kError, "proxy monitor: repointing a replica failed",
+          {{"server", Text(server.address)},
+           {"error", done.status().message()}});
+      return;
+    }
+  }
+  server.has_master = true;
+  server.master = primary.address;
+  Log(LogLevel::kInfo, "proxy monitor: replica replicates from the primary",
+      {{"server", Text(server.address)}, {"primary", Text(primary.address)}});
+}
+
+std::string Monitor::WhyNotReadable(const Server& server,
+                                    const Server& primary) const {
+  if (!server.reachable) return "unreachable";
+  if (!server.read_only) return "writable";
+  if (server.diverged) return "diverged";
+  if (!server.Replicates(primary.address))
+    return "not replicating from the primary";
+  if (!server.io_running) return "replication I/O thread not running";
+  if (!server.sql_running) return "replication SQL thread not running";
+  // Caught up: whatever Seconds_Behind_Master says (an idle replica that
+  // was just repointed may report the age of the last event it saw).
+  if (server.current == primary.current) return "";
+  if (!server.lag) return "lag unknown";
+  if (*server.lag > config_.monitor.max_lag_seconds) {
+    return "lag over max_lag_seconds";
+  }
+  return "";
+}
+
+void Monitor::Publish() {
+  auto topology = std::make_shared<Topology>();
+  Server* primary = ElectedPrimary();
+  if (primary != nullptr) {
+    topology->primary = TopologyServer{primary->address, primary->sessions};
+  }
+  for (const auto& server : servers_) {
+    if (server.get() == primary) continue;
+    const std::string why =
+        primary == nullptr ? "no primary" : WhyNotReadable(*server, *primary);
+    if (why != server->not_readable) {
+      Log(why.empty() ? LogLevel::kInfo : LogLevel::kWarning,
+          why.empty() ? "proxy monitor: replica takes reads"
+                      : "proxy monitor: replica takes no reads",
+          {{"server", Text(server->address)}, {"reason", why}});
+      server->not_readable = why;
+    }
+    if (why.empty()) {
+      topology->replicas.push_back(
+          TopologyServer{server->address, server->sessions});
+    }
+  }
+  std::lock_guard lock(mutex_);
+  current_ = std::move(topology);
+}
+
+}  // namespace coffer::proxy
