@@ -20,22 +20,6 @@ source tests/lib/stack.sh
 source tests/lib/mariadb.sh
 source tests/lib/scalable.sh
 
-# must NAME COMMAND...: a step the rest of the test needs; stops it with the
-# logs otherwise.
-must() {
-  local name=$1
-  shift
-  if ! "$@"; then
-    echo "FAIL $name"
-    tail -n 20 "$work"/*.log "$work"/*.out "$work"/*.err 2>/dev/null
-    failed=$((failed + 1))
-    expect_summary
-    exit 1
-  fi
-  echo "ok   $name"
-  passed=$((passed + 1))
-}
-
 # 1. The stack, the sessions, the primary and one proxy.
 export COFFER_CONFIG="$work/owner"
 start_las "$work/las"

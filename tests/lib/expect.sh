@@ -24,6 +24,22 @@ expect() {
   passed=$((passed + 1))
 }
 
+# must NAME COMMAND...: a step the rest of the test needs; on failure the
+# test stops there, with the tails of the logs in $work.
+must() {
+  local name=$1
+  shift
+  if ! "$@"; then
+    echo "FAIL $name"
+    tail -n 20 "$work"/*.log "$work"/*.out "$work"/*.err 2>/dev/null
+    failed=$((failed + 1))
+    expect_summary
+    exit 1
+  fi
+  echo "ok   $name"
+  passed=$((passed + 1))
+}
+
 expect_summary() {
   echo "$passed passed, $failed failed"
   [[ $failed -eq 0 ]]

@@ -56,6 +56,86 @@ start_primary() {
   return 1
 }
 
+# start_replica NAME PORT [LAS]: a replica ($DBSESSION/replica) under the
+# runtime on PORT with the data directory $work/NAME (created empty), log in
+# $work/NAME.log. Sets $replica_pid (also replica_pids[NAME]). Returns 0
+# once it is ready for connections, 1 if it exited or took over 60 s.
+declare -A replica_pids=()
+start_replica() {
+  local name=$1 port=$2
+  mkdir -p "$work/$name"
+  "$coffer" run --config-id "$DBSESSION/replica" -- --port="$port" \
+    --datadir="$work/$name" >"$work/$name.log" 2>&1 &
+  replica_pid=$!
+  replica_pids[$name]=$replica_pid
+  pids+=("$replica_pid")
+  for _ in $(seq 1 600); do
+    kill -0 "$replica_pid" 2>/dev/null || return 1
+    grep -q "ready for connections" "$work/$name.log" && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+# mariadbd_of PID: the pid of the mariadbd that `coffer run` PID started.
+mariadbd_of() { pgrep -P "$1" -x mariadbd; }
+
+# start_writers N: N attested app clients that insert (W, I) into
+# app.acked (W INT, I INT) as fast as they can. INSERT ... RETURNING prints
+# a row only for a write the server acknowledged; each arrives unbuffered
+# (-n) and is stamped with the time it arrived, "W I SECONDS", in
+# $work/acked.W; errors are stamped in $work/writer.W.err. The mariadb
+# client does not reconnect when its input is not a terminal (batch mode
+# turns --reconnect off), so a client ends at its first error and the
+# writer starts a new one (I goes on from a new range). stop_writers ends
+# them; acked_count, acked_after T and failover_seconds T read the files.
+writer_pids=()
+start_writers() {
+  rm -f "$work/stop-writers" "$work"/acked.* "$work"/writer.*.err
+  for w in $(seq 1 "$1"); do
+    _writer "$w" &
+    writer_pids+=($!)
+  done
+}
+_writer() {
+  local w=$1 run=0
+  while [[ ! -e "$work/stop-writers" ]]; do
+    run=$((run + 1))
+    for ((i = run * 1000000 + 1; ; i++)); do
+      [[ -e "$work/stop-writers" ]] && break
+      echo "INSERT INTO acked VALUES ($w, $i) RETURNING w, i;"
+    done |
+      "$coffer" run --config-id "$DBCLIENT/client" -- -nN \
+        2> >(while read -r line; do echo "$EPOCHREALTIME $line"; done >>"$work/writer.$w.err") |
+      while read -r a b; do echo "$a $b $EPOCHREALTIME"; done >>"$work/acked.$w" ||
+      true  # a client that ended at an error (under set -e: not the writer's end)
+  done
+}
+# The generators stop at the file; the clients then end with their input.
+stop_writers() {
+  touch "$work/stop-writers"
+  wait "${writer_pids[@]}"
+  writer_pids=()
+}
+acked_count() { cat "$work"/acked.* 2>/dev/null | wc -l; }
+acked_after() { awk -v t="$1" '$3 > t' "$work"/acked.* 2>/dev/null | wc -l; }
+# failover_seconds T: from T (the primary killed) to the first write
+# acknowledged on a new connection: for each writer, its first ack after its
+# first error after T (acks that arrive just after T may be of writes the
+# old primary committed). Empty if there is none yet.
+failover_seconds() {
+  local t=$1 first="" w error ack
+  for file in "$work"/acked.*; do
+    w=${file##*.}
+    error=$(awk -v t="$t" '$1 > t { print $1; exit }' "$work/writer.$w.err" 2>/dev/null)
+    [[ -n $error ]] || continue
+    ack=$(awk -v e="$error" '$3 > e { print $3; exit }' "$file")
+    [[ -n $ack ]] || continue
+    [[ -z $first ]] || (($(awk -v a="$ack" -v b="$first" 'BEGIN { print (a < b) }'))) && first=$ack
+  done
+  [[ -n $first ]] && awk -v a="$t" -v b="$first" 'BEGIN { printf "%.2f", b - a }'
+}
+
 # start_proxy NAME [PORT]: a proxy ($DBSESSION/proxy) under the runtime,
 # on PORT (default: the policy's $PROXY_PORT); stdout in $work/NAME.out,
 # stderr in $work/NAME.err. Sets $proxy_pid (also as proxy_pids[NAME]).

@@ -55,6 +55,28 @@ expect "an empty fill is a configuration error (MaxScale would unmask)" 2 \
 sed 's/"listen"/"lisen"/' "$work/proxy.json" >"$work/typo.json"
 expect "an unknown key in the configuration is an error" 2 \
   '"lisen" is not a known key' -- "$coffer" proxy serve --config "$work/typo.json"
+# monitor_config JSON: proxy.json with "monitor" set to JSON.
+monitor_config() {
+  /usr/bin/python3 - "$work/proxy.json" "$1" >"$work/monitor.json" <<'PY'
+import json, sys
+config = json.load(open(sys.argv[1]))
+config["monitor"] = json.loads(sys.argv[2])
+print(json.dumps(config))
+PY
+}
+pki=$work/pki
+monitor_config "{\"certificate\": \"$pki/backend-app.crt\", \"key\": \"$pki/backend-app.key\",
+  \"intervall_ms\": 500, \"replication\": {\"user\": \"r\", \"ca\": \"a\", \"certificate\": \"b\", \"key\": \"c\"}}"
+expect "a misspelt monitor key is an error" 2 '"monitor.intervall_ms" is not a known key' -- \
+  "$coffer" proxy serve --config "$work/monitor.json"
+monitor_config "{\"certificate\": \"$pki/backend-app.crt\", \"key\": \"$pki/backend-app.key\",
+  \"replication\": {\"user\": \"r\", \"ca\": \"a', MASTER_HOST='evil\", \"certificate\": \"b\", \"key\": \"c\"}}"
+expect "a quote in a replication path is an error (it goes into CHANGE MASTER TO)" 2 \
+  'may not hold quotes' -- "$coffer" proxy serve --config "$work/monitor.json"
+monitor_config "{\"certificate\": \"$pki/missing.crt\", \"key\": \"$pki/backend-app.key\",
+  \"replication\": {\"user\": \"r\", \"ca\": \"a\", \"certificate\": \"b\", \"key\": \"c\"}}"
+expect "a missing monitor certificate stops the proxy at start" 2 'missing.crt' -- \
+  "$coffer" proxy serve --config "$work/monitor.json"
 
 # --- the application's account sees its data in clear ---
 expect "app creates its tables through the proxy" 0 "" -- as app "
