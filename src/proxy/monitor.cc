@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cinttypes>
+#include <cstdio>
 #include <map>
 
 #include "common/log.h"
@@ -135,6 +137,29 @@ std::map<uint64_t, uint64_t> GtidSequences(std::string_view list) {
   return out;
 }
 
+struct Gtid {
+  uint64_t domain = 0;
+  uint64_t server = 0;
+  uint64_t sequence = 0;
+};
+
+// A GTID list ("0-1-5,1-7-3") as its GTIDs; what is not a GTID is skipped.
+std::vector<Gtid> ParseGtids(std::string_view list) {
+  std::vector<Gtid> out;
+  while (!list.empty()) {
+    const size_t comma = list.find(',');
+    std::string text(list.substr(0, comma));
+    list = comma == std::string_view::npos ? "" : list.substr(comma + 1);
+    Gtid gtid;
+    char tail = 0;
+    if (std::sscanf(text.c_str(), " %" SCNu64 "-%" SCNu64 "-%" SCNu64 "%c",
+                    &gtid.domain, &gtid.server, &gtid.sequence, &tail) == 3) {
+      out.push_back(gtid);
+    }
+  }
+  return out;
+}
+
 uint64_t Total(const std::map<uint64_t, uint64_t>& sequences) {
   uint64_t total = 0;
   for (const auto& [domain, sequence] : sequences) total += sequence;
@@ -163,7 +188,9 @@ struct Monitor::Server {
   int failures = 0;
   bool lock_held = false;
   bool read_only = true;
-  std::map<uint64_t, uint64_t> current;   // gtid_current_pos
+  std::string current_pos;   // @@gtid_current_pos
+  std::string binlog_state;  // @@gtid_binlog_state: last GTID per server id
+  std::map<uint64_t, uint64_t> current;   // gtid_current_pos by domain
   std::map<uint64_t, uint64_t> received;  // Gtid_IO_Pos
   bool has_master = false;
   net::HostPort master;
@@ -296,6 +323,7 @@ void Monitor::Probe(Server& server) {
     server.sql.Close();
     server.reachable = false;
     server.lock_held = false;
+    server.diverged = false;  // decided again when it is back (rebuilt?)
     ++server.failures;
     server.error = status.message();
   };
@@ -306,7 +334,8 @@ void Monitor::Probe(Server& server) {
     }
   }
   auto state = server.sql.Query(
-      "SELECT @@read_only AS read_only, @@gtid_current_pos AS current_pos");
+      "SELECT @@read_only AS read_only, @@gtid_current_pos AS current_pos, "
+      "@@gtid_binlog_state AS binlog_state");
   if (!state.ok() || state->empty()) {
     return fail(state.ok() ? InternalError("no row") : state.status());
   }
@@ -325,7 +354,9 @@ void Monitor::Probe(Server& server) {
   server.reachable = true;
   server.failures = 0;
   server.read_only = Field((*state)[0], "read_only") != "0";
-  server.current = GtidSequences(Field((*state)[0], "current_pos"));
+  server.current_pos = Field((*state)[0], "current_pos");
+  server.binlog_state = Field((*state)[0], "binlog_state");
+  server.current = GtidSequences(server.current_pos);
   server.has_master = false;
   server.received.clear();
   server.lag.reset();
@@ -485,9 +516,19 @@ bool Monitor::Promote(Server& candidate) {
 }
 
 void Monitor::Repoint(Server& server, const Server& primary) {
-  for (const auto& [domain, sequence] : server.current) {
-    const auto it = primary.current.find(domain);
-    if (it == primary.current.end() || it->second < sequence) {
+  // Every transaction it has must be in the primary's binary log: its last
+  // GTID per domain must be at or before the primary's last GTID of the
+  // same server id (sequence numbers only grow in a domain, strict mode).
+  // A former primary that committed a transaction no replica received
+  // fails this: it diverged.
+  const std::vector<Gtid> primary_state = ParseGtids(primary.binlog_state);
+  for (const Gtid& gtid : ParseGtids(server.current_pos)) {
+    const bool contained = std::any_of(
+        primary_state.begin(), primary_state.end(), [&](const Gtid& p) {
+          return p.domain == gtid.domain && p.server == gtid.server &&
+                 p.sequence >= gtid.sequence;
+        });
+    if (!contained) {
       server.diverged = true;
       Log(LogLevel::kError,
           "proxy monitor: server holds transactions the primary lacks "
