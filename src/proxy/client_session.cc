@@ -657,10 +657,13 @@ class Session final : public net::ServedConnection,
         reinterpret_cast<const char*>(command.payload.data()) + 1,
         command.payload.size() - 1);
     // The session's ANSI_QUOTES is not known: both readings must agree.
+    // They differ only where the text holds a double quote.
     const bool no_backslash =
         (status_ & mysql::kServerStatusNoBackslashEscapes) != 0;
     const RouteDecision plain = ClassifyQuery(sql, {false, no_backslash});
-    const RouteDecision ansi = ClassifyQuery(sql, {true, no_backslash});
+    const RouteDecision ansi = sql.find('"') == std::string_view::npos
+                                   ? plain
+                                   : ClassifyQuery(sql, {true, no_backslash});
     if (plain.creates_temporary_table || ansi.creates_temporary_table) {
       temporary_tables_ = true;
     }

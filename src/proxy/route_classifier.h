@@ -65,8 +65,10 @@ RouteDecision ClassifyQuery(std::string_view sql, sql::LexMode mode) noexcept;
 // LAST_INSERT_ID, FOUND_ROWS, ROW_COUNT, CONNECTION_ID, the lock functions
 // (GET_LOCK, RELEASE_LOCK, ...), SLEEP, BENCHMARK, sequences (NEXTVAL,
 // SETVAL, LASTVAL), MASTER_GTID_WAIT, MASTER_POS_WAIT, BINLOG_GTID_POS,
-// LOAD_FILE, UUID_SHORT, and any name not on the list (stored functions,
-// UDFs, built-ins added later).
+// LOAD_FILE, UUID_SHORT, and any name that is not a built-in of
+// sql::IsBuiltinFunction (stored functions, UDFs). A built-in added to that
+// list later runs on replicas unless it is added to the primary-only list
+// in route_classifier.cc too.
 bool IsReadOnlyBuiltin(std::string_view upper);
 
 }  // namespace coffer::proxy
