@@ -18,7 +18,8 @@
 # and the replicas (/proc/PID/stat before and after). From those, the model
 # of docs/performance.md gives the throughput N machines would reach.
 # Last, the failover time: SIGKILL to the primary while one client writes
-# through the proxy, to its first acknowledged write (target: under 10 s).
+# through the proxy, to its first acknowledged write (target: under 10 s);
+# then a planned switchover (`coffer proxy switchover`) under one writer.
 #
 # Environment: BENCH_REPLICA_SECONDS (per run; default BENCH_SECONDS or 20),
 # BENCH_REPLICA_WORKLOADS (default "read_only read_write").
@@ -133,7 +134,9 @@ config["monitor"] = {
     "interval_ms": 500, "failover_after": 4, "max_lag_seconds": 10,
     "replication": {"user": "replicator", "ca": pki + "/ca.crt",
                     "certificate": pki + "/replicator.crt",
-                    "key": pki + "/replicator.key"}}
+                    "key": pki + "/replicator.key"},
+    # The bench's switchover uses the app's certificate as the admin's.
+    "admins": ["CN=app"]}
 config["causal_reads"] = True
 json.dump(config, open(path, "w"))
 PY
@@ -242,43 +245,68 @@ for r in "${results[@]}"; do
 done
 
 # --- failover ---------------------------------------------------------------
-# One writer as tests/lib/scalable.sh's start_writers (same files, so that
-# failover_seconds reads them): a new client after each error, acks and
-# errors stamped as they arrive.
+# A writer as tests/lib/scalable.sh's start_writers (same files, so that
+# failover_seconds reads them): W's client inserts (W, I); a new client
+# after each error; acks and errors stamped as they arrive.
+start_writer() {
+  local w=$1
+  rm -f "$work/stop"
+  touch "$work/acked.$w"
+  (
+    run=0
+    while [[ ! -e "$work/stop" ]]; do
+      run=$((run + 1))
+      for ((i = run * 1000000 + 1; ; i++)); do
+        [[ -e "$work/stop" ]] && break
+        echo "INSERT INTO acked VALUES ($w, $i) RETURNING w, i;"
+      done |
+        (cd "$work/client" && mariadb --no-defaults -h 127.0.0.1 -P "$proxy_port" -u app \
+          --ssl-ca=cacert.pem --ssl-cert=client-cert.pem --ssl-key=client-key.pem -nN app \
+          2> >(while read -r line; do echo "$EPOCHREALTIME $line"; done >>"$work/writer.$w.err")) |
+        while read -r a b; do echo "$a $b $EPOCHREALTIME"; done >>"$work/acked.$w"
+    done
+  ) &
+  writer=$!
+  for _ in $(seq 1 600); do [[ $(wc -l <"$work/acked.$w") -ge 100 ]] && break; sleep 0.05; done
+}
+# wait_first_ack T: failover_seconds T once a write was acknowledged on a
+# new connection after T (up to 60 s), then the writer stops.
+wait_first_ack() {
+  taken=""
+  for _ in $(seq 1 1200); do
+    taken=$(failover_seconds "$1")
+    [[ -n $taken ]] && break
+    sleep 0.05
+  done
+  touch "$work/stop"
+  wait "$writer" 2>/dev/null
+}
+# on_primary W: how many of writer W's acknowledged writes the primary has.
+on_primary() {
+  sql "SELECT COUNT(*) FROM acked WHERE (w, i) IN ($(awk '{ printf "%s(%s,%s)", (NR > 1 ? "," : ""), $1, $2 }' "$work/acked.$1"))"
+}
+
 echo "== failover: SIGKILL to the primary under one writer"
 sql "CREATE TABLE IF NOT EXISTS acked (w INT, i INT, PRIMARY KEY (w, i))" || fail "cannot create the table"
-(
-  run=0
-  while [[ ! -e "$work/stop" ]]; do
-    run=$((run + 1))
-    for ((i = run * 1000000 + 1; ; i++)); do
-      [[ -e "$work/stop" ]] && break
-      echo "INSERT INTO acked VALUES (1, $i) RETURNING w, i;"
-    done |
-      (cd "$work/client" && mariadb --no-defaults -h 127.0.0.1 -P "$proxy_port" -u app \
-        --ssl-ca=cacert.pem --ssl-cert=client-cert.pem --ssl-key=client-key.pem -nN app \
-        2> >(while read -r line; do echo "$EPOCHREALTIME $line"; done >>"$work/writer.1.err")) |
-      while read -r w i; do echo "$w $i $EPOCHREALTIME"; done >>"$work/acked.1"
-  done
-) &
-writer=$!
-touch "$work/acked.1"
-for _ in $(seq 1 600); do [[ $(wc -l <"$work/acked.1") -ge 100 ]] && break; sleep 0.05; done
+start_writer 1
 killed_at=$EPOCHREALTIME
 kill -KILL "${server_pid[primary]}"
 wait "${server_pid[primary]}" 2>/dev/null
-taken=""
-for _ in $(seq 1 1200); do
-  taken=$(failover_seconds "$killed_at")
-  [[ -n $taken ]] && break
-  sleep 0.05
-done
-touch "$work/stop"
-wait "$writer" 2>/dev/null
+wait_first_ack "$killed_at"
 [[ -n $taken ]] || fail "no write was acknowledged within 60 s of the failover"
-acked=$(wc -l <"$work/acked.1")
-have=$(sql "SELECT COUNT(*) FROM acked WHERE (w, i) IN ($(awk '{ printf "%s(%s,%s)", (NR > 1 ? "," : ""), $1, $2 }' "$work/acked.1"))")
 verdict=$(awk -v s="$taken" -v t="$failover_target" 'BEGIN { print (s < t) ? "met" : "NOT met" }')
 echo "   primary killed to the first write acknowledged on a new connection: $taken s (target < $failover_target s: $verdict)"
 grep -h "promoted a new primary" "$work/proxy.err" | tail -n 1 | sed 's/^/   /'
-echo "   acknowledged writes: $acked; on the new primary: $have"
+echo "   acknowledged writes: $(wc -l <"$work/acked.1"); on the new primary: $(on_primary 1)"
+
+echo "== switchover: the operator's planned switchover under one writer"
+start_writer 2
+asked_at=$EPOCHREALTIME
+"$coffer" proxy switchover --proxy "127.0.0.1:$metrics_port" --ca "$pki/ca.crt" \
+  --certificate "$pki/app.crt" --key "$pki/app.key" >"$work/switchover.out" 2>&1 ||
+  { cat "$work/switchover.out"; fail "the switchover failed"; }
+wait_first_ack "$asked_at"
+sed 's/^/   /' "$work/switchover.out"
+[[ -n $taken ]] || fail "no write was acknowledged within 60 s of the switchover"
+echo "   switchover asked to the first write acknowledged on a new connection: $taken s"
+echo "   acknowledged writes: $(wc -l <"$work/acked.2"); on the new primary: $(on_primary 2)"

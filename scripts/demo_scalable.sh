@@ -98,8 +98,9 @@ step "6. Two masking proxies under the runtime, HAProxy in front of them"
 echo "+ $coffer run --config-id $DBSESSION/proxy &"
 start_proxy proxy1 || fail "the first proxy did not start"
 echo "   listening on $(tail -n 1 "$work/proxy1.out")"
-echo "+ $coffer run --config-id $DBSESSION/proxy -- --listen 127.0.0.1:$P2 &"
-start_proxy proxy2 "$P2" || fail "the second proxy did not start"
+A2=$(free_port) || fail "no free port"
+echo "+ $coffer run --config-id $DBSESSION/proxy -- --listen=127.0.0.1:$P2 --admin=127.0.0.1:$A2 &"
+start_proxy proxy2 "$P2" "$A2" || fail "the second proxy did not start"
 echo "   listening on $(tail -n 1 "$work/proxy2.out")"
 echo "+ haproxy -db -f $work/haproxy.cfg &   (mode tcp, balance roundrobin, tcp-check on the MySQL greeting)"
 start_haproxy "$LB_PORT" "$PROXY_PORT" "$P2" || fail "HAProxy did not start"
@@ -205,6 +206,17 @@ echo "   $(wc -l <"$work/acked.want") writes acknowledged; on the new primary: a
 [[ $lost -eq 0 ]] || fail "$lost acknowledged writes were lost"
 as app "START TRANSACTION; SELECT @@server_id AS new_primary; COMMIT"
 summary+=("failover  primary killed under 4 writers: a replica promoted, writes back after $failover s, 0 acknowledged writes lost")
+
+step "12. A planned switchover: the operator moves the primary to the other replica"
+echo "+ $coffer run --config-id $DBCLIENT/operator -- --proxy=127.0.0.1:$A2   (coffer proxy switchover, attested, certificate CN=operator)"
+if ! "$coffer" run --config-id "$DBCLIENT/operator" -- --proxy="127.0.0.1:$A2" \
+  >"$work/operator.out" 2>"$work/operator.err"; then
+  cat "$work/operator.err"
+  fail "the switchover failed"
+fi
+sed 's/^/   /' "$work/operator.out"
+as app "START TRANSACTION; SELECT @@server_id AS new_primary; COMMIT"
+summary+=("switched  $(sed 's/^switchover: //' "$work/operator.out")")
 
 if [[ ${KEEP:-0} == 1 ]]; then
   echo "+ $coffer run --config-id $DBSESSION/proxy &   (again, for KEEP=1)"

@@ -629,6 +629,7 @@ class Session final : public net::ServedConnection,
       if (command->payload.empty()) co_return;
       const uint8_t code = command->payload[0];
       if (code == mysql::kComQuit) co_return;
+      if (co_await PrimaryMoved(command->last_sequence_id + 1)) co_return;
       bool go_on = true;
       if (code == mysql::kComChangeUser) {
         go_on = co_await ChangeUser(*command);
@@ -640,6 +641,30 @@ class Session final : public net::ServedConnection,
       }
       if (!go_on) co_return;
     }
+  }
+
+  // After a switchover (or a failover whose old primary still answers)
+  // the session's primary connection leads to a server that is no longer
+  // the primary. Its session state (transaction, prepared statements,
+  // temporary tables, locks) cannot move, so the session ends with an
+  // error that says so, as MaxScale's readwritesplit does by default; the
+  // client reconnects and reaches the new primary.
+  asio::awaitable<bool> PrimaryMoved(uint8_t reply_seq) {
+    if (!config_.monitor.enabled) co_return false;
+    const std::shared_ptr<const Topology> topology = shared_.monitor->Current();
+    if (!topology->primary || primary_->Is(*topology->primary)) {
+      co_return false;
+    }
+    const std::string moved_to = topology->primary->address.host + ":" +
+                                 std::to_string(topology->primary->address.port);
+    Log(LogLevel::kInfo, "proxy: session ended: the primary moved",
+        {{"remote", remote_}, {"primary", moved_to}});
+    co_await SendClientError(kConnectionKilled, "08S01",
+                             "The primary database server moved to " +
+                                 moved_to +
+                                 " (a switchover or failover); reconnect",
+                             reply_seq);
+    co_return true;
   }
 
   // Where a command goes (readwritesplit's rules, route_classifier.h).

@@ -79,34 +79,6 @@ std::string Resolve(const std::string& base, const std::string& path) {
   return base + "/" + path;
 }
 
-StatusOr<crypto::PrivateKey> LoadKey(const std::string& path) {
-  COFFER_ASSIGN_OR_RETURN(std::string pem, ReadFile(path, 1 << 20));
-  auto key = crypto::PrivateKey::FromPem(pem);
-  if (!key.ok()) return key.status().WithContext("key file " + path);
-  return key;
-}
-
-StatusOr<std::vector<crypto::Certificate>> LoadCertificates(
-    const std::string& path) {
-  COFFER_ASSIGN_OR_RETURN(std::string pem, ReadFile(path, 1 << 20));
-  auto chain = crypto::ParsePemCertificates(pem);
-  if (!chain.ok())
-    return chain.status().WithContext("certificate file " + path);
-  if (chain->empty()) {
-    return InvalidArgumentError("certificate file " + path +
-                                " holds no certificate");
-  }
-  return chain;
-}
-
-StatusOr<std::vector<Bytes>> LoadCaDer(const std::string& path) {
-  COFFER_ASSIGN_OR_RETURN(std::vector<crypto::Certificate> cas,
-                          LoadCertificates(path));
-  std::vector<Bytes> der;
-  for (const crypto::Certificate& ca : cas) der.push_back(ca.ToDer());
-  return der;
-}
-
 StatusOr<std::shared_ptr<const net::TlsContext>> ClientTls(
     const Fields& tls, const std::string& base) {
   COFFER_ASSIGN_OR_RETURN(std::string cert_path,
@@ -168,7 +140,8 @@ Status LoadMonitor(const Fields& monitor, std::string ca_path,
                    const std::string& base, MonitorConfig& out) {
   COFFER_RETURN_IF_ERROR(
       monitor.OnlyKeys({"certificate", "key", "interval_ms", "failover_after",
-                        "max_lag_seconds", "auto_failover", "replication"}));
+                        "max_lag_seconds", "auto_failover", "replication",
+                        "admins"}));
   out.enabled = true;
   out.ca_path = std::move(ca_path);
   COFFER_ASSIGN_OR_RETURN(std::string cert,
@@ -193,6 +166,21 @@ Status LoadMonitor(const Fields& monitor, std::string ca_path,
       return monitor.Error("auto_failover", "must be true or false");
     }
     out.auto_failover = object["auto_failover"].get<bool>();
+  }
+  if (const auto& object = monitor.object(); object.contains("admins")) {
+    const Json& admins = object["admins"];
+    if (!admins.is_array()) {
+      return monitor.Error("admins", "must be an array of subjects");
+    }
+    for (const Json& subject : admins) {
+      if (!subject.is_string() ||
+          subject.get<std::string>().find('=') == std::string::npos) {
+        return monitor.Error("admins",
+                             "must hold certificate subjects in RFC 2253 "
+                             "form, like \"CN=operator\"");
+      }
+      out.admins.push_back(subject.get<std::string>());
+    }
   }
   COFFER_ASSIGN_OR_RETURN(const Json* replication_json,
                           monitor.Object("replication"));
@@ -220,6 +208,34 @@ Status LoadMonitor(const Fields& monitor, std::string ca_path,
 }
 
 }  // namespace
+
+StatusOr<crypto::PrivateKey> LoadKey(const std::string& path) {
+  COFFER_ASSIGN_OR_RETURN(std::string pem, ReadFile(path, 1 << 20));
+  auto key = crypto::PrivateKey::FromPem(pem);
+  if (!key.ok()) return key.status().WithContext("key file " + path);
+  return key;
+}
+
+StatusOr<std::vector<crypto::Certificate>> LoadCertificates(
+    const std::string& path) {
+  COFFER_ASSIGN_OR_RETURN(std::string pem, ReadFile(path, 1 << 20));
+  auto chain = crypto::ParsePemCertificates(pem);
+  if (!chain.ok())
+    return chain.status().WithContext("certificate file " + path);
+  if (chain->empty()) {
+    return InvalidArgumentError("certificate file " + path +
+                                " holds no certificate");
+  }
+  return chain;
+}
+
+StatusOr<std::vector<Bytes>> LoadCaDer(const std::string& path) {
+  COFFER_ASSIGN_OR_RETURN(std::vector<crypto::Certificate> cas,
+                          LoadCertificates(path));
+  std::vector<Bytes> der;
+  for (const crypto::Certificate& ca : cas) der.push_back(ca.ToDer());
+  return der;
+}
 
 const Account* ProxyConfig::AccountForSubject(std::string_view subject) const {
   for (const Account& account : accounts) {

@@ -73,6 +73,9 @@ struct MonitorConfig {
   std::string replication_ca;
   std::string replication_certificate;
   std::string replication_key;
+  // Client certificate subjects (RFC 2253, "CN=operator") that may ask
+  // for a switchover on the proxy's HTTPS endpoint.
+  std::vector<std::string> admins;
 };
 
 struct ProxyConfig {
@@ -105,5 +108,13 @@ StatusOr<ProxyConfig> LoadProxyConfig(std::string_view json_text,
                                       std::string_view source,
                                       const std::string& base_directory);
 StatusOr<ProxyConfig> LoadProxyConfigFile(const std::string& path);
+
+// The PEM files the configuration names (also the admin client's): a
+// private key, a certificate chain (at least one), CA certificates as DER.
+// Errors name the file.
+StatusOr<crypto::PrivateKey> LoadKey(const std::string& path);
+StatusOr<std::vector<crypto::Certificate>> LoadCertificates(
+    const std::string& path);
+StatusOr<std::vector<Bytes>> LoadCaDer(const std::string& path);
 
 }  // namespace coffer::proxy

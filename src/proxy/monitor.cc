@@ -247,12 +247,49 @@ Monitor::Monitor(const ProxyConfig& config, ProxyMetrics* metrics)
 Monitor::~Monitor() { Stop(); }
 
 void Monitor::Stop() {
+  std::unique_ptr<SwitchoverRequest> unanswered;
   {
     std::lock_guard lock(mutex_);
     stop_ = true;
   }
   wake_.notify_all();
   if (thread_.joinable()) thread_.join();
+  {
+    std::lock_guard lock(mutex_);
+    unanswered = std::move(switchover_);
+  }
+  if (unanswered != nullptr) {
+    unanswered->done.set_value(UnavailableError("the proxy is stopping"));
+  }
+}
+
+StatusOr<SwitchoverResult> Monitor::Switchover(
+    std::optional<net::HostPort> to) {
+  if (!config_.monitor.enabled) {
+    return FailedPreconditionError(
+        "this proxy has no monitor (its configuration has no \"monitor\")");
+  }
+  auto request = std::make_unique<SwitchoverRequest>();
+  request->to = std::move(to);
+  std::future<StatusOr<SwitchoverResult>> done = request->done.get_future();
+  {
+    std::lock_guard lock(mutex_);
+    if (stop_) return UnavailableError("the proxy is stopping");
+    if (switchover_ != nullptr || switching_) {
+      return FailedPreconditionError(
+          "a switchover is already in progress; retry when it ended");
+    }
+    switchover_ = std::move(request);
+  }
+  wake_.notify_all();
+  // The thread answers within one check plus the switchover's own bounded
+  // waits (connector timeouts, 10 s of catching up, Promote's 30 s).
+  if (done.wait_for(std::chrono::minutes(2)) != std::future_status::ready) {
+    return DeadlineExceededError(
+        "the monitor did not answer within 2 minutes; its log says what it "
+        "did");
+  }
+  return done.get();
 }
 
 std::shared_ptr<const Topology> Monitor::Current() const {
@@ -264,7 +301,8 @@ void Monitor::Run() {
   const auto interval = std::chrono::milliseconds(config_.monitor.interval_ms);
   std::unique_lock lock(mutex_);
   while (!stop_) {
-    wake_.wait_for(lock, interval, [this] { return stop_; });
+    wake_.wait_for(lock, interval,
+                   [this] { return stop_ || switchover_ != nullptr; });
     if (stop_) break;
     lock.unlock();
     Tick();
@@ -310,6 +348,17 @@ void Monitor::Tick() {
          {"reachable", std::to_string(reachable)}});
   }
   lease_ = lease;
+  std::unique_ptr<SwitchoverRequest> request;
+  {
+    std::lock_guard lock(mutex_);
+    request = std::move(switchover_);
+    switching_ = request != nullptr;
+  }
+  if (request != nullptr) {
+    request->done.set_value(DoSwitchover(request->to));
+    std::lock_guard lock(mutex_);
+    switching_ = false;
+  }
   Decide();
   Publish();
 }
@@ -513,6 +562,107 @@ bool Monitor::Promote(Server& candidate) {
        {"seconds", std::to_string(seconds)}});
   if (metrics_ != nullptr) metrics_->Promotion();
   return true;
+}
+
+StatusOr<SwitchoverResult> Monitor::DoSwitchover(
+    const std::optional<net::HostPort>& to) {
+  if (!lease_) {
+    return FailedPreconditionError(
+        "this proxy's monitor does not hold the lease, so it changes no "
+        "roles; send the switchover to the proxy whose log says \"holds the "
+        "lease\"");
+  }
+  Server* old = ElectedPrimary();
+  if (old == nullptr) {
+    return UnavailableError(
+        "there is no primary now (a failover may be in progress); retry");
+  }
+  Server* target = nullptr;
+  if (to) {
+    target = Find(*to);
+    if (target == nullptr) {
+      std::string known;
+      for (const auto& server : servers_) {
+        known += (known.empty() ? "" : ", ") + Text(server->address);
+      }
+      return NotFoundError("no server " + Text(*to) +
+                           " is known to the monitor (it knows " + known +
+                           ")");
+    }
+    if (target == old) {
+      return FailedPreconditionError(Text(*to) + " is the primary already");
+    }
+    const std::string why = WhyNotReadable(*target, *old);
+    if (!why.empty()) {
+      return FailedPreconditionError(Text(*to) +
+                                     " cannot become the primary: " + why);
+    }
+  } else {
+    for (const auto& server : servers_) {
+      if (server.get() == old || !WhyNotReadable(*server, *old).empty()) {
+        continue;
+      }
+      if (target == nullptr || server->Position() > target->Position()) {
+        target = server.get();
+      }
+    }
+    if (target == nullptr) {
+      return FailedPreconditionError(
+          "no replica replicates in sync from the primary (the proxy's log "
+          "says why each takes no reads)");
+    }
+  }
+  const auto started = std::chrono::steady_clock::now();
+  Log(LogLevel::kWarning, "proxy monitor: switchover: the primary stops "
+      "taking writes",
+      {{"primary", Text(old->address)}, {"next", Text(target->address)}});
+  // read_only waits for the commits in progress; later writes are refused
+  // (ER_OPTION_PREVENTS_STATEMENT) until the sessions move.
+  if (auto fenced = old->sql.Query("SET GLOBAL read_only = 1"); !fenced.ok()) {
+    return UnavailableError("the primary " + Text(old->address) +
+                            " could not be made read-only: " +
+                            fenced.status().message());
+  }
+  old->read_only = true;
+  auto undo = [&](Status why) -> Status {
+    const bool writable = old->sql.Query("SET GLOBAL read_only = 0").ok();
+    old->read_only = !writable;
+    Log(LogLevel::kError, "proxy monitor: switchover failed",
+        {{"primary", Text(old->address)},
+         {"next", Text(target->address)},
+         {"error", why.message()},
+         {"primary_takes_writes", writable ? "yes" : "no"}});
+    return why;
+  };
+  auto written = old->sql.Scalar("SELECT @@gtid_binlog_pos");
+  if (!written.ok()) return undo(written.status());
+  bool caught_up = written->empty();
+  for (int i = 0; i < 5 && !caught_up; ++i) {
+    auto waited = target->sql.Scalar("SELECT MASTER_GTID_WAIT('" + *written +
+                                     "', 2)");
+    if (!waited.ok()) return undo(waited.status());
+    caught_up = *waited == "0";
+  }
+  if (!caught_up) {
+    return undo(DeadlineExceededError(
+        Text(target->address) +
+        " did not apply the primary's transactions within 10 s; the "
+        "primary takes writes again"));
+  }
+  if (!Promote(*target)) {
+    return undo(UnavailableError("promoting " + Text(target->address) +
+                                 " failed (the proxy's log says why); the "
+                                 "old primary takes writes again"));
+  }
+  SwitchoverResult result{target->address, old->address,
+                          std::chrono::duration<double>(
+                              std::chrono::steady_clock::now() - started)
+                              .count()};
+  // Fresh positions, then the old primary replicates from the new one.
+  Probe(*target);
+  Probe(*old);
+  if (old->reachable && target->reachable) Repoint(*old, *target);
+  return result;
 }
 
 void Monitor::Repoint(Server& server, const Server& primary) {

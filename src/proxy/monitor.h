@@ -25,16 +25,24 @@
 //     gets no reads and is logged for rebuilding, never repointed.
 //   - with two writable servers (never expected), makes all but the
 //     elected one read-only.
+// A planned switchover (Switchover(), an admin's request to the proxy's
+// HTTPS endpoint) is done by the decider too, between two checks: the
+// primary is made read-only, the new one applies everything the primary
+// wrote and is promoted, and the old primary replicates from it. If the
+// new one does not catch up within 10 s, the old primary takes writes
+// again and nothing changed.
 //
 // Topology is what sessions route by: the primary, and the replicas that
 // replicate from it with both threads running and lag within the limit.
 //
-// Thread safety: Start/Stop from one thread; Current() from any thread.
+// Thread safety: Start/Stop from one thread; Current() and Switchover()
+// from any thread.
 // Checks and decisions run on the monitor's own thread only.
 #pragma once
 
 #include <atomic>
 #include <condition_variable>
+#include <future>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -60,6 +68,12 @@ struct Topology {
   std::vector<TopologyServer> replicas;  // readable: in sync
 };
 
+struct SwitchoverResult {
+  net::HostPort primary;
+  net::HostPort previous;
+  double seconds = 0;  // primary read-only to the new one writable
+};
+
 class Monitor {
  public:
   // Without config.monitor.enabled: a fixed topology, the backend as the
@@ -71,6 +85,15 @@ class Monitor {
 
   std::shared_ptr<const Topology> Current() const;
 
+  // Makes `to` (or, without it, the most advanced replica in sync) the
+  // primary, and the primary a replica of it; waits for the monitor's
+  // thread to do it. Failure: kFailedPrecondition (no monitor, this proxy
+  // does not hold the lease, `to` is the primary or not a replica in
+  // sync, another switchover is running), kNotFound (`to` is not a server
+  // the monitor knows), kUnavailable (no primary, or it did not answer),
+  // kDeadlineExceeded (the new primary did not catch up; nothing changed).
+  StatusOr<SwitchoverResult> Switchover(std::optional<net::HostPort> to);
+
   void Stop();
 
  private:
@@ -81,6 +104,7 @@ class Monitor {
   void Probe(Server& server);
   void Decide();
   bool Promote(Server& candidate);
+  StatusOr<SwitchoverResult> DoSwitchover(const std::optional<net::HostPort>& to);
   void Repoint(Server& server, const Server& primary);
   void Publish();
   std::string WhyNotReadable(const Server& server, const Server& primary) const;
@@ -93,9 +117,16 @@ class Monitor {
   std::optional<net::HostPort> primary_;  // elected or observed
   bool lease_ = false;
 
-  mutable std::mutex mutex_;  // guards current_ and stop_
+  struct SwitchoverRequest {
+    std::optional<net::HostPort> to;
+    std::promise<StatusOr<SwitchoverResult>> done;
+  };
+
+  mutable std::mutex mutex_;  // guards current_, switchover_ and stop_
   std::condition_variable wake_;
   std::shared_ptr<const Topology> current_;
+  std::unique_ptr<SwitchoverRequest> switchover_;  // waiting for the thread
+  bool switching_ = false;  // a request taken and not answered yet
   bool stop_ = false;
   std::thread thread_;
 };

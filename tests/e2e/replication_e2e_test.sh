@@ -53,9 +53,11 @@ scalable_env
 must "the database session with a replica service is created" \
   "$coffer" session create --name="$DBSESSION" --use-env templates/mariadb-scalable/dbsession.yml
 must "the primary starts" start_primary "$work/primary.log"
-must "the first proxy starts" start_proxy proxy1
+A1=$(free_port)
+must "the first proxy starts" start_proxy proxy1 "" "$A1"
 P2=$(free_port)
-must "the second proxy starts" start_proxy proxy2 "$P2"
+A2=$(free_port)
+must "the second proxy starts" start_proxy proxy2 "$P2" "$A2"
 expect "one proxy's monitor made the primary writable" 0 "promoted a new primary" -- \
   cat "$work/proxy1.err" "$work/proxy2.err"
 leases=$(cat "$work/proxy1.err" "$work/proxy2.err" | grep -c "holds the lease")
@@ -146,6 +148,44 @@ must "while one replica hangs, reads go to the other" until_true 150 only_r1
 kill -CONT "$r2_db"
 must "when it answers again it gets reads again" until_true 100 two_replicas
 
+# 6b. A replica that lags more than max_lag_seconds (10) gets no reads.
+# A read on a replica whose client stops reading keeps its statement open
+# (the server blocks sending rows), so it holds its table's metadata lock;
+# a schema change from the primary then waits on that replica, whose
+# Seconds_Behind_Master grows. Ending the reader ends the statement.
+app_sql "CREATE TABLE lag_probe (id INT PRIMARY KEY);
+         INSERT INTO lag_probe VALUES (1), (2), (3), (4), (5), (6), (7), (8)"
+probe_on_both() {
+  local out seen=""
+  for _ in 1 2 3 4 5 6 7 8; do
+    out=$(app_sql "SELECT @@server_id, COUNT(*) FROM lag_probe" 2>/dev/null) || continue
+    [[ ${out#*$'\t'} == 8 ]] && seen+=" ${out%%$'\t'*} "
+  done
+  [[ $seen == *" $r1_id "* && $seen == *" $r2_id "* ]]
+}
+must "both replicas have the table" until_true 100 probe_on_both
+# 8^4 rows of 65 kB: far more than the sockets and the pipe hold.
+app_sql -q "SELECT REPEAT('x', 65000) FROM lag_probe a, lag_probe b, lag_probe c, lag_probe d" \
+  2>/dev/null | { head -c 1 >"$work/lag.first"; exec sleep 600; } &
+lag_reader=$!
+pids+=("$lag_reader")
+first_row() { [[ -s $work/lag.first ]]; }
+must "a read on a replica whose client stops reading is under way" until_true 300 first_row
+expect "a schema change on the primary" 0 "" -- app_sql "ALTER TABLE lag_probe ADD COLUMN c INT"
+lagging_port() {
+  grep -h "lag over max_lag_seconds" "$work/proxy1.err" | grep -o "server=127.0.0.1:[0-9]*" |
+    tail -n1 | cut -d: -f2
+}
+lag_seen() { [[ -n $(lagging_port) ]]; }
+must "the monitor finds the blocked replica's lag over max_lag_seconds" until_true 300 lag_seen
+if [[ $(lagging_port) == "$R1" ]]; then lagging_id=$r1_id; else lagging_id=$r2_id; fi
+not_lagging() {
+  for _ in 1 2 3 4 5 6; do [[ $(read_server) != "$lagging_id" ]] || return 1; done
+}
+must "while it lags, reads go elsewhere (6 reads)" not_lagging
+kill "$lag_reader"
+must "once its reader is gone, it catches up and takes reads again" until_true 300 two_replicas
+
 # 7. Failover: SIGKILL to the primary under four concurrent writers
 # (start_writers: acknowledged writes only, stamped as they arrive). Every
 # write the proxy acknowledged must be on the new primary.
@@ -167,7 +207,7 @@ expect "a replica is the new primary" 0 "" -- \
   test "$new_primary" = "$r1_id" -o "$new_primary" = "$r2_id"
 expect "the proxies' monitor logged the promotion" 0 "promoted a new primary" -- \
   grep -h "promoted" "$work/proxy1.err" "$work/proxy2.err"
-cat "$work"/acked.* | awk '{print $1 "\t" $2}' | sort >"$work/acked.want"
+cat "$work"/acked.[0-9]* | awk '{print $1 "\t" $2}' | sort >"$work/acked.want"
 app_sql "BEGIN; SELECT w, i FROM acked ORDER BY w, i; COMMIT" | sort >"$work/acked.have"
 expect "every acknowledged write is on the new primary ($(wc -l <"$work/acked.want") writes)" 0 "" -- \
   bash -c "comm -23 '$work/acked.want' '$work/acked.have' | wc -l | grep -qx 0"
@@ -205,6 +245,65 @@ must "the server on the old primary's port serves reads with every write" \
   until_true 300 seed_port_reads
 expect "writes still go to the new primary" 0 "$new_primary" -- \
   app_sql "INSERT INTO t (v) VALUES ('after'); SELECT @@server_id FROM t WHERE v = 'after' FOR UPDATE"
+
+# 8b. A planned switchover back to the server on $MARIADB_PORT, asked by
+# the operator ($DBCLIENT/operator: `coffer proxy switchover` with the
+# certificate CN=operator, one of the proxies' admins), under two writers.
+operator() { "$coffer" run --config-id "$DBCLIENT/operator" -- "$@"; }
+admins="127.0.0.1:$A1,127.0.0.1:$A2"
+expect "a switchover to a server the monitor does not know is refused" 1 \
+  "is known to the monitor" -- operator --proxy="$admins" --to=127.0.0.1:1
+primary_port=$(app_sql "BEGIN; SELECT @@port; COMMIT")
+expect "a switchover to the primary itself is refused" 1 "is the primary already" -- \
+  operator --proxy="$admins" --to="127.0.0.1:$primary_port"
+lease_state() { grep -hE "holds the lease|lease lost" "$work/$1.err" | tail -n1; }
+follower_admin=$A1
+[[ $(lease_state proxy1) == *"holds the lease"* ]] && follower_admin=$A2
+expect "a proxy whose monitor does not hold the lease refuses, and says so" 1 \
+  "does not hold the lease" -- \
+  operator --proxy="127.0.0.1:$follower_admin" --to="127.0.0.1:$MARIADB_PORT"
+# A session opened before the switchover, idle meanwhile.
+mkfifo "$work/idle.in"
+"$coffer" run --config-id "$DBCLIENT/client" -- -nN <"$work/idle.in" \
+  >"$work/idle.out" 2>"$work/idle.err" &
+idle_client=$!
+pids+=("$idle_client")
+exec 7>"$work/idle.in"
+echo "SELECT 'idle-ready';" >&7
+idle_ready() { grep -q idle-ready "$work/idle.out"; }
+must "a session is open before the switchover" until_true 300 idle_ready
+start_writers 2 10
+must "the writers write" until_true 600 acked_at_least 50
+switched_at=$EPOCHREALTIME
+expect "the operator switches over to the server on the first primary's port" 0 \
+  "the primary is 127.0.0.1:$MARIADB_PORT (it was 127.0.0.1:$primary_port)" -- \
+  operator --proxy="$admins" --to="127.0.0.1:$MARIADB_PORT"
+cp "$work/out" "$work/switchover.out"
+switched() { [[ -n $(failover_seconds "$switched_at") ]]; }
+must "writes resume after the switchover" until_true 600 switched
+operator_said=$(grep -h "writes were refused" "$work/switchover.out" | tail -n1)
+echo "     ${operator_said#switchover: }"
+echo "     switchover: the operator's command started to the first write acknowledged on a new connection: $(failover_seconds "$switched_at") s"
+after_switch_at_least() { [[ $(acked_after "$switched_at") -ge $1 ]]; }
+until_true 300 after_switch_at_least 50 || true
+stop_writers
+echo "SELECT @@port;" >&7
+exec 7>&-
+wait "$idle_client"
+expect "the session opened before it ends at its next command, saying where the primary went" 0 \
+  "moved to 127.0.0.1:$MARIADB_PORT (a switchover or failover); reconnect" -- cat "$work/idle.err"
+expect "writes go to the server on $MARIADB_PORT" 0 "$MARIADB_PORT" -- \
+  app_sql "BEGIN; SELECT @@port; COMMIT"
+cat "$work"/acked.[0-9]* | awk '{print $1 "\t" $2}' >>"$work/acked.want"
+sort -o "$work/acked.want" "$work/acked.want"
+app_sql "BEGIN; SELECT w, i FROM acked ORDER BY w, i; COMMIT" | sort >"$work/acked.have"
+expect "every acknowledged write is on the new primary ($(wc -l <"$work/acked.want") writes)" 0 "" -- \
+  bash -c "comm -23 '$work/acked.want' '$work/acked.have' | wc -l | grep -qx 0"
+expect "the old primary replicates from the new one" 0 "" -- bash -c \
+  "grep -h 'replica replicates from the primary' '$work/proxy1.err' '$work/proxy2.err' |
+   grep -q 'server=127.0.0.1:$primary_port primary=127.0.0.1:$MARIADB_PORT'"
+old_primary_reads() { [[ $(read_server) == "$new_primary" ]]; }
+must "and takes reads" until_true 300 old_primary_reads
 
 # 9. Replicas killed mid-read: the client gets its answer (from the primary,
 # when no byte had reached it) or a clear error, and the proxy goes on.

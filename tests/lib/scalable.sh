@@ -80,7 +80,8 @@ start_replica() {
 # mariadbd_of PID: the pid of the mariadbd that `coffer run` PID started.
 mariadbd_of() { pgrep -P "$1" -x mariadbd; }
 
-# start_writers N: N attested app clients that insert (W, I) into
+# start_writers N [FIRST]: N attested app clients (W = FIRST, FIRST+1...;
+# FIRST defaults to 1: a later round uses other W) that insert (W, I) into
 # app.acked (W INT, I INT) as fast as they can. INSERT ... RETURNING prints
 # a row only for a write the server acknowledged; each arrives unbuffered
 # (-n) and is stamped with the time it arrived, "W I SECONDS", in
@@ -91,8 +92,9 @@ mariadbd_of() { pgrep -P "$1" -x mariadbd; }
 # them; acked_count, acked_after T and failover_seconds T read the files.
 writer_pids=()
 start_writers() {
-  rm -f "$work/stop-writers" "$work"/acked.* "$work"/writer.*.err
-  for w in $(seq 1 "$1"); do
+  rm -f "$work/stop-writers" "$work"/acked.[0-9]* "$work"/writer.*.err
+  local first=${2:-1}
+  for w in $(seq "$first" $((first + $1 - 1))); do
     _writer "$w" &
     writer_pids+=($!)
   done
@@ -117,15 +119,16 @@ stop_writers() {
   wait "${writer_pids[@]}"
   writer_pids=()
 }
-acked_count() { cat "$work"/acked.* 2>/dev/null | wc -l; }
-acked_after() { awk -v t="$1" '$3 > t' "$work"/acked.* 2>/dev/null | wc -l; }
+# (acked.[0-9]*: the writers' files, not a test's acked.want)
+acked_count() { cat "$work"/acked.[0-9]* 2>/dev/null | wc -l; }
+acked_after() { awk -v t="$1" '$3 > t' "$work"/acked.[0-9]* 2>/dev/null | wc -l; }
 # failover_seconds T: from T (the primary killed) to the first write
 # acknowledged on a new connection: for each writer, its first ack after its
 # first error after T (acks that arrive just after T may be of writes the
 # old primary committed). Empty if there is none yet.
 failover_seconds() {
   local t=$1 first="" w error ack
-  for file in "$work"/acked.*; do
+  for file in "$work"/acked.[0-9]*; do
     w=${file##*.}
     error=$(awk -v t="$t" '$1 > t { print $1; exit }' "$work/writer.$w.err" 2>/dev/null)
     [[ -n $error ]] || continue
@@ -136,15 +139,18 @@ failover_seconds() {
   [[ -n $first ]] && awk -v a="$t" -v b="$first" 'BEGIN { printf "%.2f", b - a }'
 }
 
-# start_proxy NAME [PORT]: a proxy ($DBSESSION/proxy) under the runtime,
-# on PORT (default: the policy's $PROXY_PORT); stdout in $work/NAME.out,
-# stderr in $work/NAME.err. Sets $proxy_pid (also as proxy_pids[NAME]).
-# Returns 0 once it printed its address, 1 if it exited or took over 60 s.
+# start_proxy NAME [PORT [ADMIN_PORT]]: a proxy ($DBSESSION/proxy) under
+# the runtime, on PORT (default or "": the policy's $PROXY_PORT), with its
+# HTTPS endpoint on ADMIN_PORT if given; stdout in $work/NAME.out, stderr
+# in $work/NAME.err. Sets $proxy_pid (also as proxy_pids[NAME]). Returns 0
+# once it printed its address, 1 if it exited or took over 60 s.
 declare -A proxy_pids=()
 start_proxy() {
-  local name=$1 port=${2:-}
+  local name=$1 port=${2:-} admin=${3:-}
   local args=()
-  [[ -n $port ]] && args=(-- --listen "127.0.0.1:$port")
+  [[ -n $port ]] && args+=("--listen=127.0.0.1:$port")
+  [[ -n $admin ]] && args+=("--admin=127.0.0.1:$admin")
+  [[ ${#args[@]} -gt 0 ]] && args=(-- "${args[@]}")
   "$coffer" run --config-id "$DBSESSION/proxy" "${args[@]}" \
     >"$work/$name.out" 2>"$work/$name.err" &
   proxy_pid=$!

@@ -77,6 +77,11 @@ monitor_config "{\"certificate\": \"$pki/missing.crt\", \"key\": \"$pki/backend-
   \"replication\": {\"user\": \"r\", \"ca\": \"a\", \"certificate\": \"b\", \"key\": \"c\"}}"
 expect "a missing monitor certificate stops the proxy at start" 2 'missing.crt' -- \
   "$coffer" proxy serve --config "$work/monitor.json"
+monitor_config "{\"certificate\": \"$pki/backend-app.crt\", \"key\": \"$pki/backend-app.key\",
+  \"replication\": {\"user\": \"r\", \"ca\": \"a\", \"certificate\": \"b\", \"key\": \"c\"},
+  \"admins\": [\"operator\"]}"
+expect "an admin that is not a subject is an error" 2 'RFC 2253 form' -- \
+  "$coffer" proxy serve --config "$work/monitor.json"
 
 # --- the application's account sees its data in clear ---
 expect "app creates its tables through the proxy" 0 "" -- as app "
@@ -303,6 +308,21 @@ expect "metrics over HTTPS with a client certificate" 0 \
 expect "masked values are counted" 0 "coffer_proxy_masked_values_total" -- \
   curl -sS --cacert "$work/pki/ca.crt" --cert "$work/pki/app.crt" \
   --key "$work/pki/app.key" "https://127.0.0.1:$metrics_port/metrics"
+# The admin endpoint: a switchover only for the monitor's "admins" (this
+# proxy has no monitor, so none); switchovers themselves are in
+# tests/e2e/replication_e2e_test.sh.
+switchover_as() {
+  "$coffer" proxy switchover --proxy "127.0.0.1:$metrics_port" \
+    --ca "$work/pki/ca.crt" --certificate "$1.crt" --key "$1.key"
+}
+expect "a client certificate that is not an admin's cannot switch over" 1 \
+  'subject "CN=app" is not one of the monitor'"'"'s admins' -- switchover_as "$work/pki/app"
+expect "the refusal is logged" 0 "switchover refused: not an admin" -- cat "$work/proxy.err"
+expect "a certificate of another CA does not get through TLS" 3 "" -- \
+  switchover_as "$work/foreign/app"
+expect "a bad --to is a usage error" 2 "--to" -- "$coffer" proxy switchover \
+  --proxy "127.0.0.1:$metrics_port" --to nowhere --ca "$work/pki/ca.crt" \
+  --certificate "$work/pki/app.crt" --key "$work/pki/app.key"
 expect "a refusal is logged with the account" 0 "account='analyst'@'127.0.0.1'" -- \
   grep "statement refused" "$work/proxy.err"
 expect "no personal value in the proxy's log" 1 "" -- \
