@@ -19,7 +19,8 @@
 //       "auto_failover": true,
 //       "replication": {"user": "replicator", "ca": "/srv/ca.crt",
 //                       "certificate": "/srv/repl.crt",
-//                       "key": "/srv/repl.key"}},
+//                       "key": "/srv/repl.key"},
+//       "admins": ["CN=operator"]},                 // optional: switchover
 //     "causal_reads": false                         // optional
 //   }
 //
