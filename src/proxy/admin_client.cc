@@ -31,8 +31,7 @@ StatusOr<SwitchoverReply> RequestSwitchover(
     COFFER_ASSIGN_OR_RETURN(
         auto tls,
         net::MakeClientTlsContext(
-            net::ServerVerification::CaAndHostName(ca, proxy.host),
-            &identity));
+            net::ServerVerification::CaAndHostName(ca, proxy.host), &identity));
     auto client = net::HttpClient::Connect(proxy.host, proxy.port,
                                            std::move(tls), options);
     if (!client.ok()) {
@@ -63,8 +62,7 @@ StatusOr<SwitchoverReply> RequestSwitchover(
     }
     last = answer.WithContext("proxy " + name);
     // Only a follower's refusal sends the request on.
-    if (answer.message().find("does not hold the lease") ==
-        std::string::npos) {
+    if (answer.message().find("does not hold the lease") == std::string::npos) {
       return last;
     }
   }

@@ -655,8 +655,9 @@ class Session final : public net::ServedConnection,
     if (!topology->primary || primary_->Is(*topology->primary)) {
       co_return false;
     }
-    const std::string moved_to = topology->primary->address.host + ":" +
-                                 std::to_string(topology->primary->address.port);
+    const std::string moved_to =
+        topology->primary->address.host + ":" +
+        std::to_string(topology->primary->address.port);
     Log(LogLevel::kInfo, "proxy: session ended: the primary moved",
         {{"remote", remote_}, {"primary", moved_to}});
     co_await SendClientError(kConnectionKilled, "08S01",

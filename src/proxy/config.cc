@@ -138,10 +138,9 @@ Status LoadAccounts(const Json& root, std::string_view source,
 
 Status LoadMonitor(const Fields& monitor, std::string ca_path,
                    const std::string& base, MonitorConfig& out) {
-  COFFER_RETURN_IF_ERROR(
-      monitor.OnlyKeys({"certificate", "key", "interval_ms", "failover_after",
-                        "max_lag_seconds", "auto_failover", "replication",
-                        "admins"}));
+  COFFER_RETURN_IF_ERROR(monitor.OnlyKeys(
+      {"certificate", "key", "interval_ms", "failover_after", "max_lag_seconds",
+       "auto_failover", "replication", "admins"}));
   out.enabled = true;
   out.ca_path = std::move(ca_path);
   COFFER_ASSIGN_OR_RETURN(std::string cert,

@@ -586,8 +586,7 @@ StatusOr<SwitchoverResult> Monitor::DoSwitchover(
         known += (known.empty() ? "" : ", ") + Text(server->address);
       }
       return NotFoundError("no server " + Text(*to) +
-                           " is known to the monitor (it knows " + known +
-                           ")");
+                           " is known to the monitor (it knows " + known + ")");
     }
     if (target == old) {
       return FailedPreconditionError(Text(*to) + " is the primary already");
@@ -613,15 +612,16 @@ StatusOr<SwitchoverResult> Monitor::DoSwitchover(
     }
   }
   const auto started = std::chrono::steady_clock::now();
-  Log(LogLevel::kWarning, "proxy monitor: switchover: the primary stops "
+  Log(LogLevel::kWarning,
+      "proxy monitor: switchover: the primary stops "
       "taking writes",
       {{"primary", Text(old->address)}, {"next", Text(target->address)}});
   // read_only waits for the commits in progress; later writes are refused
   // (ER_OPTION_PREVENTS_STATEMENT) until the sessions move.
   if (auto fenced = old->sql.Query("SET GLOBAL read_only = 1"); !fenced.ok()) {
-    return UnavailableError("the primary " + Text(old->address) +
-                            " could not be made read-only: " +
-                            fenced.status().message());
+    return UnavailableError(
+        "the primary " + Text(old->address) +
+        " could not be made read-only: " + fenced.status().message());
   }
   old->read_only = true;
   auto undo = [&](Status why) -> Status {
@@ -638,8 +638,8 @@ StatusOr<SwitchoverResult> Monitor::DoSwitchover(
   if (!written.ok()) return undo(written.status());
   bool caught_up = written->empty();
   for (int i = 0; i < 5 && !caught_up; ++i) {
-    auto waited = target->sql.Scalar("SELECT MASTER_GTID_WAIT('" + *written +
-                                     "', 2)");
+    auto waited =
+        target->sql.Scalar("SELECT MASTER_GTID_WAIT('" + *written + "', 2)");
     if (!waited.ok()) return undo(waited.status());
     caught_up = *waited == "0";
   }
@@ -654,10 +654,10 @@ StatusOr<SwitchoverResult> Monitor::DoSwitchover(
                                  " failed (the proxy's log says why); the "
                                  "old primary takes writes again"));
   }
-  SwitchoverResult result{target->address, old->address,
-                          std::chrono::duration<double>(
-                              std::chrono::steady_clock::now() - started)
-                              .count()};
+  SwitchoverResult result{
+      target->address, old->address,
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started)
+          .count()};
   // Fresh positions, then the old primary replicates from the new one.
   Probe(*target);
   Probe(*old);

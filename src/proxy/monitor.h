@@ -104,7 +104,8 @@ class Monitor {
   void Probe(Server& server);
   void Decide();
   bool Promote(Server& candidate);
-  StatusOr<SwitchoverResult> DoSwitchover(const std::optional<net::HostPort>& to);
+  StatusOr<SwitchoverResult> DoSwitchover(
+      const std::optional<net::HostPort>& to);
   void Repoint(Server& server, const Server& primary);
   void Publish();
   std::string WhyNotReadable(const Server& server, const Server& primary) const;

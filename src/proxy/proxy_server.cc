@@ -1,7 +1,6 @@
 #include "proxy/proxy_server.h"
 
 #include <algorithm>
-
 #include <nlohmann/json.hpp>
 
 #include "common/log.h"
@@ -40,8 +39,8 @@ StatusOr<net::Response> HandleSwitchover(const ProxyConfig& config,
       if (!body["to"].is_string()) {
         return InvalidArgumentError("\"to\" must be \"HOST:PORT\"");
       }
-      COFFER_ASSIGN_OR_RETURN(to,
-                              net::ParseHostPort(body["to"].get<std::string>()));
+      COFFER_ASSIGN_OR_RETURN(
+          to, net::ParseHostPort(body["to"].get<std::string>()));
     }
   }
   Log(LogLevel::kInfo, "proxy: switchover requested",
@@ -60,8 +59,7 @@ StatusOr<net::Response> HandleSwitchover(const ProxyConfig& config,
 }  // namespace
 
 StatusOr<std::unique_ptr<ProxyServer>> ProxyServer::Start(
-    std::shared_ptr<const ProxyConfig> config,
-    const std::string& http_listen) {
+    std::shared_ptr<const ProxyConfig> config, const std::string& http_listen) {
   std::unique_ptr<ProxyServer> server(new ProxyServer());
   server->metrics_ = std::make_unique<ProxyMetrics>(server->registry_);
   server->shared_.config = std::move(config);
@@ -88,11 +86,11 @@ StatusOr<std::unique_ptr<ProxyServer>> ProxyServer::Start(
         }));
     const ProxyConfig* settings = &loaded;
     Monitor* monitor = server->monitor_.get();
-    COFFER_RETURN_IF_ERROR(router.Add(
-        "POST", "/v1/switchover",
-        [settings, monitor](const net::Request& request) {
-          return HandleSwitchover(*settings, *monitor, request);
-        }));
+    COFFER_RETURN_IF_ERROR(
+        router.Add("POST", "/v1/switchover",
+                   [settings, monitor](const net::Request& request) {
+                     return HandleSwitchover(*settings, *monitor, request);
+                   }));
     net::ServerConfig http;
     http.host = where.host;
     http.port = where.port;
