@@ -6,7 +6,8 @@
 // so that the store's and audit log's syncs are cheap) with a random seal
 // key, an identity made in process, three owners' identities and two
 // sessions, "db" (owner 0, private) and "app" (owner 1, readable by ANY,
-// importing db's CA).
+// importing db's CA). Owner 0 also owns the CAS (governance.h), so
+// approvals, revocations and joins are reachable.
 //
 // Input layout:
 //   byte 0  method: GET, POST, PUT, DELETE, HEAD, "get" (by value % 6)
@@ -65,7 +66,7 @@ using Json = nlohmann::json;
 constexpr std::array<std::string_view, 6> kMethods = {"GET",    "POST", "PUT",
                                                       "DELETE", "HEAD", "get"};
 
-constexpr std::array<std::string_view, 14> kTargets = {"/v1/sessions",
+constexpr std::array<std::string_view, 19> kTargets = {"/v1/sessions",
                                                        "/v1/sessions/db",
                                                        "/v1/sessions/app",
                                                        "/v1/sessions/fuzz",
@@ -78,7 +79,12 @@ constexpr std::array<std::string_view, 14> kTargets = {"/v1/sessions",
                                                        "/metrics",
                                                        "/v1/sessions/",
                                                        "/v1/sessions?limit=1",
-                                                       "/v1/nothing"};
+                                                       "/v1/nothing",
+                                                       "/v1/cas/members",
+                                                       "/v1/cas/approve",
+                                                       "/v1/cas/revoke",
+                                                       "/v1/cas/join",
+                                                       "/v1/cas/join/commit"};
 
 constexpr std::array<std::string_view, 4> kContentTypes = {
     "application/json", "Application/JSON; charset=utf-8", "text/plain", ""};
@@ -176,6 +182,8 @@ struct Cas {
   net::MetricsRegistry metrics;
   std::unique_ptr<Sessions> sessions;
   std::unique_ptr<Provisioner> provisioner;
+  std::unique_ptr<Governance> governance;
+  std::unique_ptr<Handover> handover;
   net::Router router;
   std::vector<net::PeerIdentity> callers;
 
@@ -203,10 +211,19 @@ struct Cas {
     sessions = std::make_unique<Sessions>(*store, *audit, clock);
     provisioner = std::make_unique<Provisioner>(*sessions, *verifier, nullptr,
                                                 *audit, clock, &metrics);
-    router = OrDie(MakeApiRouter(*sessions, *provisioner, *identity, metrics),
-                   "router");
     callers = {MakeCaller("owner 0", now), MakeCaller("owner 1", now),
                MakeCaller("owner 2", now)};
+    // The first caller owns the CAS: the governance routes are reachable.
+    governance = OrDie(Governance::Load(*store, *audit, clock,
+                                        {std::string(kMeasurement),
+                                         std::string(64, 'a'), "127.0.0.1:1"},
+                                        {callers[0].spki_sha256_hex}),
+                       "governance");
+    handover = std::make_unique<Handover>(*store, *audit, *governance,
+                                          *verifier, nullptr, *identity, clock);
+    router = OrDie(MakeApiRouter(*sessions, *provisioner, *identity, metrics,
+                                 *governance, *handover),
+                   "router");
     const std::map<std::string, std::string> variables = {
         {"MRENCLAVE", std::string(kMeasurement)}};
     OrDie(sessions->Create({.name = "db",

@@ -192,14 +192,97 @@ StatusOr<net::Response> ProgramHandler(Provisioner& provisioner,
       Json{{"config_id", config_id}, {"program", program}}.dump());
 }
 
+// {"mrenclave": HEX} or {"platform": HEX}, exactly one.
+StatusOr<std::pair<std::string, std::string>> ApprovalBody(
+    const net::Request& request) {
+  COFFER_ASSIGN_OR_RETURN(Json body, ParseBody(request));
+  if (body.size() != 1 ||
+      !(body.contains("mrenclave") || body.contains("platform"))) {
+    return InvalidArgumentError(
+        "request body must be {\"mrenclave\": HEX} or {\"platform\": HEX}");
+  }
+  const std::string kind =
+      body.contains("mrenclave") ? "mrenclave" : "platform";
+  COFFER_ASSIGN_OR_RETURN(std::string value, StringField(body, kind.c_str()));
+  return std::pair{kind, value};
+}
+
+Status AddGovernanceRoutes(net::Router& router, Governance& governance,
+                           Handover& handover) {
+  const net::RouteOptions json_body{.require_json = true};
+  COFFER_RETURN_IF_ERROR(router.Add(
+      "GET", "/v1/cas/members",
+      handover.Gated(Handle([&governance](const net::Request& request)
+                                -> StatusOr<net::Response> {
+        COFFER_ASSIGN_OR_RETURN(
+            std::string described,
+            governance.Describe(request.peer.spki_sha256_hex));
+        return net::JsonResponse(std::move(described));
+      }))));
+  for (const bool approve : {true, false}) {
+    COFFER_RETURN_IF_ERROR(router.Add(
+        "POST", approve ? "/v1/cas/approve" : "/v1/cas/revoke",
+        handover.Gated(
+            Handle([&governance, approve](
+                       const net::Request& request) -> StatusOr<net::Response> {
+              COFFER_ASSIGN_OR_RETURN(auto change, ApprovalBody(request));
+              const std::string& caller = request.peer.spki_sha256_hex;
+              const Status changed =
+                  approve
+                      ? governance.Approve(caller, change.first, change.second)
+                      : governance.Revoke(caller, change.first, change.second);
+              if (!changed.ok()) return changed;
+              return net::JsonResponse(Json{
+                  {change.first, change.second},
+                  {"approved", approve}}.dump());
+            })),
+        json_body));
+  }
+  COFFER_RETURN_IF_ERROR(router.Add(
+      "POST", "/v1/cas/join",
+      Handle([&handover](
+                 const net::Request& request) -> StatusOr<net::Response> {
+        COFFER_ASSIGN_OR_RETURN(Json body, ParseBody(request));
+        COFFER_ASSIGN_OR_RETURN(std::string quote_hex,
+                                StringField(body, "quote"));
+        StatusOr<Bytes> quote = HexDecode(quote_hex);
+        if (!quote.ok()) {
+          return InvalidArgumentError("request body: \"quote\" must be hex");
+        }
+        COFFER_ASSIGN_OR_RETURN(
+            std::string state,
+            handover.Export(request.peer.spki_sha256_hex, *quote));
+        return net::JsonResponse(std::move(state));
+      }),
+      json_body));
+  return router.Add(
+      "POST", "/v1/cas/join/commit",
+      Handle(
+          [&handover](const net::Request& request) -> StatusOr<net::Response> {
+            COFFER_ASSIGN_OR_RETURN(Json body, ParseBody(request));
+            COFFER_ASSIGN_OR_RETURN(std::string address,
+                                    StringField(body, "address"));
+            COFFER_RETURN_IF_ERROR(
+                handover.Commit(request.peer.spki_sha256_hex, address));
+            return net::JsonResponse(R"({"committed":true})");
+          }),
+      json_body);
+}
+
 }  // namespace
 
 StatusOr<net::Router> MakeApiRouter(Sessions& sessions,
                                     Provisioner& provisioner,
                                     const CasIdentity& identity,
-                                    const net::MetricsRegistry& metrics) {
+                                    const net::MetricsRegistry& metrics,
+                                    Governance& governance,
+                                    Handover& handover) {
   net::Router router;
   const net::RouteOptions json_body{.require_json = true};
+  auto gated = [&handover](net::Handler handler) {
+    return handover.Gated(std::move(handler));
+  };
+  COFFER_RETURN_IF_ERROR(AddGovernanceRoutes(router, governance, handover));
 
   COFFER_RETURN_IF_ERROR(
       router.Add("GET", "/healthz",
@@ -221,8 +304,8 @@ StatusOr<net::Router> MakeApiRouter(Sessions& sessions,
       })));
   COFFER_RETURN_IF_ERROR(router.Add(
       "POST", "/v1/sessions",
-      Handle([&sessions](
-                 const net::Request& request) -> StatusOr<net::Response> {
+      gated(Handle([&sessions](
+                       const net::Request& request) -> StatusOr<net::Response> {
         COFFER_ASSIGN_OR_RETURN(Json body, ParseBody(request));
         COFFER_ASSIGN_OR_RETURN(std::string name, StringField(body, "name"));
         COFFER_ASSIGN_OR_RETURN(SessionSubmission submission,
@@ -236,19 +319,19 @@ StatusOr<net::Router> MakeApiRouter(Sessions& sessions,
             sessions.Create(submission, request.peer.spki_sha256_hex));
         return net::JsonResponse(Json{{"name", name}, {"hash", hash}}.dump(),
                                  201);
-      }),
+      })),
       json_body));
   COFFER_RETURN_IF_ERROR(router.Add(
       "GET", "/v1/sessions",
-      Handle([&sessions](
-                 const net::Request& request) -> StatusOr<net::Response> {
+      gated(Handle([&sessions](
+                       const net::Request& request) -> StatusOr<net::Response> {
         COFFER_ASSIGN_OR_RETURN(std::vector<std::string> names,
                                 sessions.List(request.peer.spki_sha256_hex));
         return net::JsonResponse(Json{{"sessions", names}}.dump());
-      })));
+      }))));
   COFFER_RETURN_IF_ERROR(router.AddPrefix(
       "GET", "/v1/sessions/",
-      Handle(
+      gated(Handle(
           [&sessions](const net::Request& request) -> StatusOr<net::Response> {
             COFFER_ASSIGN_OR_RETURN(
                 SessionView view, sessions.Read(request.path_remainder,
@@ -262,11 +345,11 @@ StatusOr<net::Router> MakeApiRouter(Sessions& sessions,
                 {"session", view.text},
                 {"file", view.file},
                 {"variables", variables}}.dump());
-          })));
+          }))));
   COFFER_RETURN_IF_ERROR(router.AddPrefix(
       "PUT", "/v1/sessions/",
-      Handle([&sessions](
-                 const net::Request& request) -> StatusOr<net::Response> {
+      gated(Handle([&sessions](
+                       const net::Request& request) -> StatusOr<net::Response> {
         COFFER_ASSIGN_OR_RETURN(Json body, ParseBody(request));
         COFFER_ASSIGN_OR_RETURN(SessionSubmission submission,
                                 ParseSubmission(body, request.path_remainder));
@@ -275,23 +358,24 @@ StatusOr<net::Router> MakeApiRouter(Sessions& sessions,
             sessions.Update(submission, request.peer.spki_sha256_hex));
         return net::JsonResponse(
             Json{{"name", submission.name}, {"hash", hash}}.dump());
-      }),
+      })),
       json_body));
-  COFFER_RETURN_IF_ERROR(router.AddPrefix(
-      "GET", "/v1/public/", Handle([&sessions](const net::Request& request) {
-        return PublicValue(sessions, request);
-      })));
+  COFFER_RETURN_IF_ERROR(
+      router.AddPrefix("GET", "/v1/public/",
+                       gated(Handle([&sessions](const net::Request& request) {
+                         return PublicValue(sessions, request);
+                       }))));
   COFFER_RETURN_IF_ERROR(
       router.Add("POST", "/v1/provision",
-                 Handle([&provisioner](const net::Request& request) {
+                 gated(Handle([&provisioner](const net::Request& request) {
                    return ProvisionHandler(provisioner, request);
-                 }),
+                 })),
                  json_body));
   COFFER_RETURN_IF_ERROR(
       router.Add("POST", "/v1/program",
-                 Handle([&provisioner](const net::Request& request) {
+                 gated(Handle([&provisioner](const net::Request& request) {
                    return ProgramHandler(provisioner, request);
-                 }),
+                 })),
                  json_body));
   return router;
 }

@@ -8,6 +8,8 @@
 // Thread safety: the handlers are called concurrently by the server.
 #pragma once
 
+#include "cas/governance.h"
+#include "cas/handover.h"
 #include "cas/identity.h"
 #include "cas/provisioning.h"
 #include "cas/sessions.h"
@@ -17,10 +19,13 @@
 
 namespace coffer::cas {
 
-// Everything borrowed must outlive the router's use.
+// Everything borrowed must outlive the router's use. Every route but
+// /healthz, /metrics, /v1/evidence and the join's two goes through
+// handover.Gated.
 StatusOr<net::Router> MakeApiRouter(Sessions& sessions,
                                     Provisioner& provisioner,
                                     const CasIdentity& identity,
-                                    const net::MetricsRegistry& metrics);
+                                    const net::MetricsRegistry& metrics,
+                                    Governance& governance, Handover& handover);
 
 }  // namespace coffer::cas

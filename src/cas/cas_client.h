@@ -183,6 +183,12 @@ class CasClient {
   StatusOr<ServiceConfiguration> Provision(std::string_view config_id,
                                            std::span<const uint8_t> quote);
 
+  // Any request: the 2xx answer's body, or the CAS's error as a Status
+  // (a 400's "problems" appended to its message). For the CAS's own
+  // routes (/v1/cas/...), whose answers their callers parse.
+  StatusOr<std::string> Call(std::string_view method, const std::string& target,
+                             const std::string& body = {});
+
   // The CAS's TLS leaf (DER), from the first handshake.
   const Bytes& server_certificate_der() const;
   // "host:port" as connected to.
@@ -193,9 +199,6 @@ class CasClient {
       : address_(std::move(address)), http_(std::move(http)) {}
 
   // Sends a request and returns the body of a 2xx answer, or the error.
-  StatusOr<std::string> Call(std::string_view method, const std::string& target,
-                             const std::string& body = {});
-
   std::string address_;
   std::unique_ptr<net::HttpClient> http_;
 };

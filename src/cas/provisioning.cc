@@ -12,16 +12,6 @@
 namespace coffer::cas {
 namespace {
 
-// The report data must be SHA-256(SPKI) of the connection's key, then
-// zeros: exactly what the runtime asked the LAS to put there.
-bool BindsKey(const attest::VerifiedQuote& quote,
-              std::string_view peer_identity) {
-  const auto& data = quote.report_data;
-  return HexEncode(std::span(data).first(32)) == peer_identity &&
-         std::all_of(data.begin() + 32, data.end(),
-                     [](uint8_t byte) { return byte == 0; });
-}
-
 bool RuleMatches(const policy::AttestationRule& rule,
                  const attest::VerifiedQuote& quote) {
   if (!rule.mrenclaves.empty() &&
@@ -154,6 +144,14 @@ StatusOr<Configuration> Resolve(Sessions& sessions, const LoadedSession& loaded,
 
 }  // namespace
 
+bool QuoteBindsKey(const attest::VerifiedQuote& quote,
+                   std::string_view peer_identity) {
+  const auto& data = quote.report_data;
+  return HexEncode(std::span(data).first(32)) == peer_identity &&
+         std::all_of(data.begin() + 32, data.end(),
+                     [](uint8_t byte) { return byte == 0; });
+}
+
 Provisioner::Provisioner(Sessions& sessions, attest::QuoteVerifier& verifier,
                          const attest::Collateral* collateral, AuditLog& audit,
                          Clock clock, net::MetricsRegistry* metrics)
@@ -236,7 +234,7 @@ StatusOr<Configuration> Provisioner::Decide(const ProvisionRequest& request,
   }
   quote = *std::move(verified);
   reason = "key_binding";
-  if (!BindsKey(quote, request.peer_identity)) {
+  if (!QuoteBindsKey(quote, request.peer_identity)) {
     return PermissionDeniedError(
         "the quote does not bind the key of this connection: a quote is "
         "accepted only on a connection made with the key it names");

@@ -67,6 +67,13 @@ struct ProvisionRequest {
   std::string peer_identity;
 };
 
+// True when the quote's report data is SHA-256 of the connection's key
+// (`peer_identity`, hex) followed by zeros: what a runtime or a joining
+// CAS member asked the LAS to put there, so a quote is good only on a
+// connection made with that key.
+bool QuoteBindsKey(const attest::VerifiedQuote& quote,
+                   std::string_view peer_identity);
+
 class Provisioner {
  public:
   // Everything borrowed must outlive the Provisioner. `collateral` may be

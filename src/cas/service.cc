@@ -7,9 +7,13 @@
 #include "attest/quote_verifier.h"
 #include "cas/api.h"
 #include "cas/audit_log.h"
+#include "cas/governance.h"
+#include "cas/handover.h"
+#include "cas/join.h"
 #include "cas/provisioning.h"
 #include "cas/store.h"
 #include "common/files.h"
+#include "common/log.h"
 #include "las/client.h"
 #include "net/address.h"
 #include "net/http_server.h"
@@ -24,11 +28,13 @@ struct CasService::Parts {
   std::unique_ptr<Store> store;
   std::optional<CasIdentity> identity;
   std::unique_ptr<AuditLog> audit;
+  std::unique_ptr<Governance> governance;
   std::unique_ptr<attest::QuoteVerifier> verifier;
   std::optional<attest::Collateral> collateral;
   net::MetricsRegistry metrics;
   std::unique_ptr<Sessions> sessions;
   std::unique_ptr<Provisioner> provisioner;
+  std::unique_ptr<Handover> handover;
   std::unique_ptr<net::HttpServer> server;
 };
 
@@ -53,31 +59,64 @@ StatusOr<std::unique_ptr<CasService>> CasService::Start(CasOptions options) {
                          "LAS at " +
                          las.socket_path() + ": " + seal.status().message()));
   }
+  std::unique_ptr<PendingJoin> join;
+  if (!options.join.empty()) {
+    if (!options.owners.empty()) {
+      return Starting(InvalidArgumentError(
+          "--owner goes with a new state; a joining member takes the "
+          "owners of the state it joins"));
+    }
+    StatusOr<std::unique_ptr<PendingJoin>> joined =
+        JoinAndAdopt(JoinOptions{.source = options.join,
+                                 .data_dir = options.data_dir,
+                                 .las_socket = options.las_socket,
+                                 .clock = options.clock},
+                     seal->key);
+    if (!joined.ok()) return Starting(joined.status());
+    join = *std::move(joined);
+  }
+  // Until the handover is committed, a failure removes the adopted state.
+  auto failed = [&join](const Status& status) {
+    if (join != nullptr) join->Undo();
+    return Starting(status);
+  };
   StatusOr<std::unique_ptr<Store>> store =
       Store::Open(options.data_dir, seal->key);
-  if (!store.ok()) return Starting(store.status());
+  if (!store.ok()) return failed(store.status());
   parts->store = *std::move(store);
 
   StatusOr<CasIdentity> identity =
       LoadIdentity(*parts->store, las, options.clock);
-  if (!identity.ok()) return Starting(identity.status());
+  if (!identity.ok()) return failed(identity.status());
   parts->identity = *std::move(identity);
 
   StatusOr<std::unique_ptr<AuditLog>> audit = AuditLog::Open(
       options.data_dir + "/audit.log", parts->identity->key, options.clock);
-  if (!audit.ok()) return Starting(audit.status());
+  if (!audit.ok()) return failed(audit.status());
   parts->audit = *std::move(audit);
+  StatusOr<std::unique_ptr<Governance>> governance = Governance::Load(
+      *parts->store, *parts->audit, options.clock,
+      Governance::Self{parts->identity->measurement,
+                       parts->identity->platform_id, options.listen},
+      options.owners);
+  if (!governance.ok()) return failed(governance.status());
+  parts->governance = *std::move(governance);
+  if (join != nullptr) {
+    if (Status joined = parts->governance->Joined(join->source());
+        !joined.ok()) {
+      return failed(joined);
+    }
+  }
 
   StatusOr<crypto::Certificate> root = attest::IntelSgxRootCa();
-  if (!root.ok()) return Starting(root.status());
+  if (!root.ok()) return failed(root.status());
   parts->verifier = std::make_unique<attest::QuoteVerifier>(*std::move(root));
   if (options.collateral_file.has_value()) {
     StatusOr<std::string> text = ReadFile(*options.collateral_file);
-    if (!text.ok()) return Starting(text.status());
+    if (!text.ok()) return failed(text.status());
     StatusOr<attest::Collateral> collateral = attest::ParseCollateral(*text);
     if (!collateral.ok()) {
-      return Starting(
-          collateral.status().WithContext(*options.collateral_file));
+      return failed(collateral.status().WithContext(*options.collateral_file));
     }
     parts->collateral = *std::move(collateral);
   }
@@ -88,16 +127,22 @@ StatusOr<std::unique_ptr<CasService>> CasService::Start(CasOptions options) {
       *parts->sessions, *parts->verifier,
       parts->collateral.has_value() ? &*parts->collateral : nullptr,
       *parts->audit, options.clock, &parts->metrics);
-  StatusOr<net::Router> router = MakeApiRouter(
-      *parts->sessions, *parts->provisioner, *parts->identity, parts->metrics);
-  if (!router.ok()) return Starting(router.status());
+  parts->handover = std::make_unique<Handover>(
+      *parts->store, *parts->audit, *parts->governance, *parts->verifier,
+      parts->collateral.has_value() ? &*parts->collateral : nullptr,
+      *parts->identity, options.clock);
+  if (join != nullptr) parts->handover->StartJoining();
+  StatusOr<net::Router> router =
+      MakeApiRouter(*parts->sessions, *parts->provisioner, *parts->identity,
+                    parts->metrics, *parts->governance, *parts->handover);
+  if (!router.ok()) return failed(router.status());
 
   const net::TlsIdentity tls_identity{
       .key = &parts->identity->key,
       .chain = std::span(&parts->identity->certificate, 1)};
   StatusOr<std::shared_ptr<const net::TlsContext>> tls =
       net::MakeServerTlsContext(tls_identity);
-  if (!tls.ok()) return Starting(tls.status());
+  if (!tls.ok()) return failed(tls.status());
   net::ServerConfig config;
   config.host = listen->host;
   config.port = listen->port;
@@ -106,8 +151,21 @@ StatusOr<std::unique_ptr<CasService>> CasService::Start(CasOptions options) {
   config.metrics = &parts->metrics;
   StatusOr<std::unique_ptr<net::HttpServer>> server =
       net::HttpServer::Start(config, *std::move(tls), *std::move(router));
-  if (!server.ok()) return Starting(server.status());
+  if (!server.ok()) return failed(server.status());
   parts->server = *std::move(server);
+  const std::string address = parts->server->address();
+  if (join != nullptr) {
+    if (Status committed = join->Commit(address); !committed.ok()) {
+      parts->server->Stop();
+      return failed(committed);
+    }
+    parts->handover->Joined();
+  }
+  if (Status recorded = parts->governance->ServingAt(address); !recorded.ok()) {
+    // Only the record's address is stale; the member serves.
+    Log(LogLevel::kWarning, "CAS could not record its address",
+        {{"error", recorded.message()}});
+  }
   return std::unique_ptr<CasService>(new CasService(std::move(parts)));
 }
 

@@ -5,8 +5,13 @@
 //     opens the sealed state (Store) with it: a CAS of another build or on
 //     another platform cannot open the state and says so;
 //  2. loads or makes its TLS identity and gets its evidence (identity.h);
-//  3. opens the audit log DIR/audit.log, signed with the CAS's key;
+//  3. opens the audit log DIR/audit.log, signed with the CAS's key, and
+//     the governance record (owners, approved builds and platforms,
+//     members: governance.h);
 //  4. serves the API (api.h) over mutual TLS.
+// With `join`, step 1 first takes the state (and the audit log) from a
+// running member, which hands it over (handover.h); the handover is
+// committed once this member serves, and undone if anything fails before.
 // Failure: the first step's error, with its context ("cannot start the
 // CAS: ..."), and nothing is changed on disk that was there before.
 // Thread safety: RequestStop may be called from any thread (a signal
@@ -17,6 +22,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "cas/identity.h"
 #include "cas/sessions.h"
@@ -35,6 +41,12 @@ struct CasOptions {
   // waiting records, audit_log.h) and for SQLite. More waiting handlers
   // make bigger group commits; the CPU work is bounded by the cores anyway.
   int handler_threads = 8;
+  // Owners (identities, `coffer cas whoami`) of a new state; for an
+  // existing one, empty or the same (governance.h).
+  std::vector<std::string> owners;
+  // HOST:PORT of a running member to take the state from (handover.h);
+  // data_dir must hold no state then.
+  std::string join;
   Clock clock = [] { return std::chrono::system_clock::now(); };
 };
 

@@ -248,6 +248,12 @@ Store::~Store() = default;
 
 StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
                                              const SecretBytes& seal_key) {
+  return OpenWithKey(dir, seal_key, nullptr);
+}
+
+StatusOr<std::unique_ptr<Store>> Store::OpenWithKey(
+    const std::string& dir, const SecretBytes& seal_key,
+    const SecretBytes* adopt_key) {
   const std::string context = "cannot open the CAS state in " + dir;
   if (seal_key.size() != crypto::kAesGcmKeySize) {
     return InvalidArgumentError(context + ": the seal key must be " +
@@ -307,6 +313,12 @@ StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
     COFFER_RETURN_IF_ERROR(first_read(txn.Begin("read " + path)));
     StatusOr<std::optional<Bytes>> sealed = ReadSealedStateKey(db, path);
     COFFER_RETURN_IF_ERROR(sealed.status().WithContext(context));
+    if (sealed->has_value() && adopt_key != nullptr) {
+      return FailedPreconditionError(
+          context +
+          ": it holds a CAS state already; a member joins with an "
+          "empty data directory");
+    }
     if (sealed->has_value()) {
       StatusOr<SecretBytes> key =
           crypto::AesGcmOpen(seal_key, **sealed, StateKeyAd());
@@ -323,8 +335,12 @@ StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
             .WithContext(context);
       }
       created = true;
-      COFFER_ASSIGN_OR_RETURN(state_key,
-                              crypto::RandomSecret(crypto::kAesGcmKeySize));
+      if (adopt_key != nullptr) {
+        state_key = SecretBytes(adopt_key->span());
+      } else {
+        COFFER_ASSIGN_OR_RETURN(state_key,
+                                crypto::RandomSecret(crypto::kAesGcmKeySize));
+      }
       COFFER_ASSIGN_OR_RETURN(
           Bytes sealed_key,
           crypto::AesGcmSeal(seal_key, state_key.span(), StateKeyAd()));
@@ -498,6 +514,112 @@ StatusOr<std::optional<SecretBytes>> Store::GetIdentity(std::string_view name) {
       SecretBytes value, Unseal(state_key_, get.ColumnBlob(0), IdentityAd(name),
                                 identity + ": its stored value"));
   return std::optional<SecretBytes>(std::move(value));
+}
+
+StatusOr<StateSnapshot> Store::Snapshot() {
+  std::lock_guard<std::mutex> lock(mu_);
+  sqlite3* db = connection_->db.get();
+  Transaction txn(db);
+  COFFER_RETURN_IF_ERROR(txn.Begin("snapshot the state"));
+  StateSnapshot snapshot;
+  snapshot.state_key = SecretBytes(state_key_.span());
+  COFFER_ASSIGN_OR_RETURN(
+      auto sessions,
+      Statement::Prepare(db,
+                         "SELECT name, hash, creator, revision, policy, "
+                         "secrets FROM sessions ORDER BY name"));
+  {
+    auto use = sessions->Use();
+    while (true) {
+      COFFER_ASSIGN_OR_RETURN(bool row, sessions->Step("snapshot sessions"));
+      if (!row) break;
+      StateSnapshot::Session session;
+      session.name = sessions->ColumnText(0);
+      session.hash = sessions->ColumnText(1);
+      session.creator = sessions->ColumnText(2);
+      session.revision = sessions->ColumnInt(3);
+      const auto policy = sessions->ColumnBlob(4);
+      const auto secrets = sessions->ColumnBlob(5);
+      session.policy.assign(policy.begin(), policy.end());
+      session.secrets.assign(secrets.begin(), secrets.end());
+      snapshot.sessions.push_back(std::move(session));
+    }
+  }
+  COFFER_ASSIGN_OR_RETURN(
+      auto identities,
+      Statement::Prepare(db,
+                         "SELECT name, value FROM identities ORDER BY name"));
+  {
+    auto use = identities->Use();
+    while (true) {
+      COFFER_ASSIGN_OR_RETURN(bool row,
+                              identities->Step("snapshot identities"));
+      if (!row) break;
+      const auto value = identities->ColumnBlob(1);
+      snapshot.identities.push_back(
+          {identities->ColumnText(0), Bytes(value.begin(), value.end())});
+    }
+  }
+  COFFER_RETURN_IF_ERROR(txn.Commit("snapshot the state"));
+  return snapshot;
+}
+
+StatusOr<std::unique_ptr<Store>> Store::Adopt(const std::string& dir,
+                                              const SecretBytes& seal_key,
+                                              const StateSnapshot& snapshot) {
+  if (snapshot.state_key.size() != crypto::kAesGcmKeySize) {
+    return InvalidArgumentError("the handed-over state key has " +
+                                std::to_string(snapshot.state_key.size()) +
+                                " bytes, not " +
+                                std::to_string(crypto::kAesGcmKeySize));
+  }
+  COFFER_ASSIGN_OR_RETURN(std::unique_ptr<Store> store,
+                          OpenWithKey(dir, seal_key, &snapshot.state_key));
+  const std::string path = dir + "/" + std::string(kStateFileName);
+  Status filled = [&]() -> Status {
+    std::lock_guard<std::mutex> lock(store->mu_);
+    Connection& c = *store->connection_;
+    Transaction txn(c.db.get());
+    COFFER_RETURN_IF_ERROR(txn.Begin("adopt the state"));
+    for (const StateSnapshot::Session& session : snapshot.sessions) {
+      auto use = c.insert_session->Use();
+      c.insert_session->BindText(1, session.name);
+      c.insert_session->BindText(2, session.hash);
+      c.insert_session->BindText(3, session.creator);
+      c.insert_session->BindInt(4, session.revision);
+      c.insert_session->BindBlob(5, session.policy);
+      c.insert_session->BindBlob(6, session.secrets);
+      COFFER_RETURN_IF_ERROR(
+          c.insert_session->Step("adopt session " + Quoted(session.name))
+              .status());
+    }
+    for (const StateSnapshot::Identity& identity : snapshot.identities) {
+      auto use = c.put_identity->Use();
+      c.put_identity->BindText(1, identity.name);
+      c.put_identity->BindBlob(2, identity.value);
+      COFFER_RETURN_IF_ERROR(
+          c.put_identity->Step("adopt identity " + Quoted(identity.name))
+              .status());
+    }
+    return txn.Commit("adopt the state");
+  }();
+  // Every row must open with the adopted key before this state serves.
+  for (const StateSnapshot::Session& session : snapshot.sessions) {
+    if (!filled.ok()) break;
+    filled = store->GetSession(session.name).status();
+  }
+  for (const StateSnapshot::Identity& identity : snapshot.identities) {
+    if (!filled.ok()) break;
+    filled = store->GetIdentity(identity.name).status();
+  }
+  if (!filled.ok()) {
+    store.reset();
+    for (const char* suffix : {"", "-wal", "-shm"}) {
+      ::unlink((path + suffix).c_str());
+    }
+    return filled.WithContext("cannot adopt the handed-over state in " + dir);
+  }
+  return store;
 }
 
 }  // namespace coffer::cas

@@ -43,6 +43,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/encoding.h"
 #include "common/status.h"
 #include "crypto/secret.h"
 
@@ -63,6 +64,23 @@ struct SessionRecord {
   int64_t revision = 0;  // set by the store: 1 on create, +1 per update
 };
 
+// What a member hands to a member that joins (governance.h): the state
+// key and every row as stored, sealed under that key. Secret as a whole.
+struct StateSnapshot {
+  struct Session {
+    std::string name, hash, creator;
+    int64_t revision = 0;
+    Bytes policy, secrets;  // sealed
+  };
+  struct Identity {
+    std::string name;
+    Bytes value;  // sealed
+  };
+  crypto::SecretBytes state_key;
+  std::vector<Session> sessions;
+  std::vector<Identity> identities;
+};
+
 class Store {
  public:
   // Opens DIR/cas-state.db, creating DIR and the file when missing, and a
@@ -78,6 +96,16 @@ class Store {
   //   system or SQLite.
   static StatusOr<std::unique_ptr<Store>> Open(
       const std::string& dir, const crypto::SecretBytes& seal_key);
+
+  // Makes DIR's state from a running member's snapshot: the same state key,
+  // sealed under this CAS's `seal_key`, and the same rows. Every row is
+  // checked to decrypt before it returns.
+  // Failure: kFailedPrecondition "DIR holds a CAS state already" (a member
+  // joins with an empty directory); kDataLoss when a row does not decrypt
+  // (then DIR's new file is removed again); Open's errors.
+  static StatusOr<std::unique_ptr<Store>> Adopt(
+      const std::string& dir, const crypto::SecretBytes& seal_key,
+      const StateSnapshot& snapshot);
 
   ~Store();
   Store(const Store&) = delete;
@@ -113,7 +141,14 @@ class Store {
   StatusOr<std::optional<crypto::SecretBytes>> GetIdentity(
       std::string_view name);
 
+  // Every row and the state key, read in one transaction.
+  StatusOr<StateSnapshot> Snapshot();
+
  private:
+  // Open, or with `adopt_key` the creation of a new state with that key.
+  static StatusOr<std::unique_ptr<Store>> OpenWithKey(
+      const std::string& dir, const crypto::SecretBytes& seal_key,
+      const crypto::SecretBytes* adopt_key);
   struct Connection;  // the SQLite connection and its prepared statements
 
   Store(std::unique_ptr<Connection> connection, crypto::SecretBytes state_key,

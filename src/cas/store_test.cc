@@ -310,6 +310,60 @@ TEST_F(StoreTest, WrongSealKeyIsRefusedAndChangesNothing) {
   EXPECT_TRUE(store->GetSession("a").ok());
 }
 
+// A handover: another build (another seal key) adopts the snapshot and
+// reads every session and identity; the old seal key cannot open its copy.
+TEST_F(StoreTest, SnapshotAdoptedUnderAnotherSealKey) {
+  StateSnapshot snapshot;
+  {
+    auto store = OpenStore(1);
+    SessionRecord a = Record("a", 1);
+    ASSERT_TRUE(store->CreateSession(a).ok());
+    SessionRecord next = Record("a", 2);
+    ASSERT_TRUE(store->UpdateSession(next, Hash(1)).ok());
+    ASSERT_TRUE(
+        store->PutIdentity("tls", crypto::SecretBytes(AsBytes("key"))).ok());
+    StatusOr<StateSnapshot> taken = store->Snapshot();
+    ASSERT_TRUE(taken.ok()) << taken.status().ToString();
+    snapshot = *std::move(taken);
+  }
+  const std::string next_dir = tmp_.path() + "/next";
+  StatusOr<std::unique_ptr<Store>> adopted =
+      Store::Adopt(next_dir, Key(2), snapshot);
+  ASSERT_TRUE(adopted.ok()) << adopted.status().ToString();
+  StatusOr<SessionRecord> a = (*adopted)->GetSession("a");
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  EXPECT_EQ(a->revision, 2);
+  EXPECT_EQ(AsString(a->secrets.span()), "secret-of-a-2");
+  auto tls = (*adopted)->GetIdentity("tls");
+  ASSERT_TRUE(tls.ok() && tls->has_value());
+  EXPECT_EQ(AsString((*tls)->span()), "key");
+  adopted->reset();
+  EXPECT_EQ(Store::Open(next_dir, Key(1)).status().code(),
+            StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(Store::Open(next_dir, Key(2)).ok());
+  // A directory that holds a state already is never overwritten.
+  EXPECT_EQ(Store::Adopt(next_dir, Key(2), snapshot).status().code(),
+            StatusCode::kFailedPrecondition);
+}
+
+TEST_F(StoreTest, AdoptingRowsThatDoNotOpenLeavesNothing) {
+  StateSnapshot snapshot;
+  {
+    auto store = OpenStore(1);
+    SessionRecord a = Record("a", 1);
+    ASSERT_TRUE(store->CreateSession(a).ok());
+    StatusOr<StateSnapshot> taken = store->Snapshot();
+    ASSERT_TRUE(taken.ok());
+    snapshot = *std::move(taken);
+  }
+  snapshot.sessions[0].secrets.back() ^= 1;
+  const std::string next_dir = tmp_.path() + "/next";
+  EXPECT_EQ(Store::Adopt(next_dir, Key(2), snapshot).status().code(),
+            StatusCode::kDataLoss);
+  struct stat st {};
+  EXPECT_NE(::stat((next_dir + "/cas-state.db").c_str(), &st), 0);
+}
+
 TEST_F(StoreTest, ShortSealKeyIsInvalid) {
   StatusOr<std::unique_ptr<Store>> store =
       Store::Open(StateDir(), SecretBytes(16));

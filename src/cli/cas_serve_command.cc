@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "cas/audit_log.h"
 #include "cas/service.h"
@@ -23,6 +24,8 @@ struct ServeFlags {
   std::string listen = "127.0.0.1:8081";
   std::string las;
   std::string collateral;
+  std::vector<std::string> owners;
+  std::string join;
 };
 
 struct AuditFlags {
@@ -50,6 +53,8 @@ int RunServe(const ServeFlags& flags) {
   options.listen = flags.listen;
   options.las_socket = flags.las.empty() ? las::DefaultSocketPath() : flags.las;
   if (!flags.collateral.empty()) options.collateral_file = flags.collateral;
+  options.owners = flags.owners;
+  options.join = flags.join;
   // Before any thread exists, so that every thread inherits the mask.
   const sigset_t signals = BlockStopSignals();
   StatusOr<std::unique_ptr<cas::CasService>> service =
@@ -130,6 +135,16 @@ void AddCasServerCommands(CLI::App& cas, ExitCode& exit_code) {
                     "default LAS data directory's las.sock)");
   serve->add_option("--collateral", serve_flags->collateral,
                     "DCAP collateral JSON for hardware quotes");
+  serve->add_option("--owner", serve_flags->owners,
+                    "An owner of a new state (repeatable): an identity as "
+                    "`coffer cas whoami` prints it. Only owners approve "
+                    "builds and platforms (`coffer cas approve`); owners are "
+                    "fixed when the state is made");
+  serve->add_option("--join", serve_flags->join,
+                    "HOST:PORT of a running CAS member: take its state into "
+                    "the empty --data directory (an upgrade: this build and "
+                    "platform must be approved there). The old member "
+                    "retires");
   serve->callback(
       [serve_flags, &exit_code] { exit_code.value = RunServe(*serve_flags); });
 

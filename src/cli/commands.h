@@ -33,6 +33,8 @@ void AddSessionCommands(CLI::App& app, ExitCode& exit_code);
 // AddCasServerCommands (cas_serve_command.cc) adds `serve` and `audit`.
 CLI::App* AddCasCommands(CLI::App& app, ExitCode& exit_code);
 void AddCasServerCommands(CLI::App& cas, ExitCode& exit_code);
+// `approve`, `revoke`, `members` (cas_governance_commands.cc).
+void AddCasGovernanceCommands(CLI::App& cas, ExitCode& exit_code);
 void AddQuoteCommands(CLI::App& app, ExitCode& exit_code);
 void AddVersionCommand(CLI::App& app, ExitCode& exit_code);
 // `coffer las serve|platform-id|quote` and `coffer measure`.

@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "cli/commands.h"
 #include "cli/stop_signals.h"
@@ -25,6 +26,7 @@ namespace {
 struct ServeFlags {
   std::string data_dir;
   std::string socket;
+  std::vector<std::string> runtimes;
 };
 
 struct ClientFlags {
@@ -76,8 +78,19 @@ int RunServe(const ServeFlags& flags) {
   // this very executable.
   StatusOr<crypto::Sha256Digest> self = las::SelfIdentity();
   if (!self.ok()) return Fail("serve", self.status(), kExitRefused);
+  las::ServiceConfig config{*self, *self, {}};
+  for (const std::string& path : flags.runtimes) {
+    StatusOr<crypto::Sha256Digest> other = las::HashFileAt(path);
+    if (!other.ok()) {
+      return Fail("serve", other.status().WithContext("--runtime"),
+                  kExitBadInput);
+    }
+    config.other_runtimes.push_back(*other);
+    Log(LogLevel::kInfo, "LAS also serves another coffer build",
+        {{"runtime", HexEncode(*other)}, {"path", path}});
+  }
   StatusOr<std::unique_ptr<las::Service>> service =
-      las::Service::Create(**platform, {*self, *self});
+      las::Service::Create(**platform, config);
   if (!service.ok()) return Fail("serve", service.status(), kExitRefused);
   las::ServerOptions options;
   options.socket_path =
@@ -167,6 +180,10 @@ void AddLasCommands(CLI::App& app, ExitCode& exit_code) {
   serve->add_option("--socket", serve_flags->socket,
                     "Socket path (default: DATA/las.sock); created with mode "
                     "0660, so the LAS's user and group may connect");
+  serve->add_option("--runtime", serve_flags->runtimes,
+                    "Another coffer executable whose runtime may have quotes "
+                    "and seal keys here too (repeatable): the next build "
+                    "during an upgrade, or the previous one");
   serve->callback(
       [serve_flags, &exit_code] { exit_code.value = RunServe(*serve_flags); });
 

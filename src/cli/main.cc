@@ -18,6 +18,7 @@ int Run(int argc, char** argv) {
   coffer::cli::AddVersionCommand(app, exit_code);
   CLI::App* cas = coffer::cli::AddCasCommands(app, exit_code);
   coffer::cli::AddCasServerCommands(*cas, exit_code);
+  coffer::cli::AddCasGovernanceCommands(*cas, exit_code);
   coffer::cli::AddSessionCommands(app, exit_code);
   coffer::cli::AddQuoteCommands(app, exit_code);
   coffer::cli::AddLasCommands(app, exit_code);

@@ -19,7 +19,7 @@ RunningLas::RunningLas(const std::string& data_dir,
   }
   platform_ = *std::move(platform);
   StatusOr<std::unique_ptr<Service>> service =
-      Service::Create(*platform_, {*self, *self});
+      Service::Create(*platform_, {*self, *self, {}});
   if (!service.ok()) {
     status_ = service.status();
     return;

@@ -40,12 +40,14 @@ class RunningLas {
  public:
   explicit RunningLas(const std::string& data_dir,
                       const crypto::Sha256Digest& expected_runtime = Self(),
-                      ServerOptions options = {}) {
+                      ServerOptions options = {},
+                      std::vector<crypto::Sha256Digest> other_runtimes = {}) {
     auto platform = Platform::OpenOrCreate(data_dir, kNow);
     EXPECT_TRUE(platform.ok()) << platform.status().ToString();
     if (!platform.ok()) return;
     platform_ = std::move(platform).value();
-    auto service = Service::Create(*platform_, {expected_runtime, Self()});
+    auto service = Service::Create(
+        *platform_, {expected_runtime, Self(), std::move(other_runtimes)});
     EXPECT_TRUE(service.ok()) << service.status().ToString();
     if (!service.ok()) return;
     service_ = std::move(service).value();
@@ -228,6 +230,22 @@ TEST(ServerTest, OnlyTheRuntimeGetsQuotesAndSealKeys) {
   EXPECT_EQ(las.service().errors(), 2u);
 }
 
+// During an upgrade the LAS serves another build's runtime too
+// (`las serve --runtime`); the measurement names the runtime that asked.
+TEST(ServerTest, AnotherListedRuntimeGetsQuotesToo) {
+  TempDir dir;
+  crypto::Sha256Digest next_build;
+  next_build.fill(0x42);
+  RunningLas las(dir.path(), next_build, {}, {Self()});
+  ASSERT_TRUE(las.ok());
+  StatusOr<QuoteReply> quote = las.client().Quote(Bytes{1});
+  ASSERT_TRUE(quote.ok()) << quote.status().ToString();
+  StatusOr<Measurement> measured = MeasureSelf();
+  ASSERT_TRUE(measured.ok());
+  EXPECT_EQ(quote->mr_enclave, measured->value);
+  EXPECT_TRUE(las.client().SealKey().ok());
+}
+
 TEST(ServerTest, BadRequestsGetErrorsAndTheServerKeepsServing) {
   TempDir dir;
   RunningLas las(dir.path());
@@ -342,7 +360,7 @@ TEST(ServerTest, SocketPathRules) {
   TempDir dir;
   auto platform = Platform::OpenOrCreate(dir.File("data"), kNow);
   ASSERT_TRUE(platform.ok());
-  auto service = Service::Create(**platform, {Self(), Self()});
+  auto service = Service::Create(**platform, {Self(), Self(), {}});
   ASSERT_TRUE(service.ok());
 
   ServerOptions options;

@@ -2,6 +2,8 @@
 
 #include <openssl/crypto.h>
 
+#include <algorithm>
+
 #include "common/encoding.h"
 #include "common/log.h"
 #include "crypto/random.h"
@@ -18,7 +20,8 @@ using crypto::Sha256Digest;
 // Refuses anyone but the runtime, then measures what it asks about.
 StatusOr<Measurement> MeasureForRuntime(const PeerProcess& peer,
                                         const UniqueFd* program,
-                                        const Sha256Digest& expected) {
+                                        const ServiceConfig& config) {
+  const Sha256Digest& expected = config.expected_runtime;
   const std::string exe = "/proc/" + std::to_string(peer.pid()) + "/exe";
   StatusOr<UniqueFd> executable = peer.OpenExecutable();
   if (!executable.ok()) {
@@ -33,7 +36,9 @@ StatusOr<Measurement> MeasureForRuntime(const PeerProcess& peer,
         identity.status().message());
   }
   COFFER_RETURN_IF_ERROR(peer.CheckStillAlive());
-  if (*identity != expected) {
+  if (*identity != expected &&
+      std::find(config.other_runtimes.begin(), config.other_runtimes.end(),
+                *identity) == config.other_runtimes.end()) {
     return PermissionDeniedError("peer is not the Coffer runtime: " + exe +
                                  " has hash " + HexEncode(*identity) +
                                  ", expected " + HexEncode(expected));
@@ -83,9 +88,8 @@ StatusOr<std::string> Service::HandleRequest(std::string_view body,
     return EncodeResponse({{"platform_id", platform_.id()}});
   }
   const UniqueFd* program = fds.empty() ? nullptr : &fds.front();
-  COFFER_ASSIGN_OR_RETURN(
-      Measurement measurement,
-      MeasureForRuntime(peer, program, config_.expected_runtime));
+  COFFER_ASSIGN_OR_RETURN(Measurement measurement,
+                          MeasureForRuntime(peer, program, config_));
   const std::string mr_enclave = measurement.Hex();
 
   if (request.op == Request::Op::kSealKey) {

@@ -37,6 +37,9 @@ struct ServiceConfig {
   crypto::Sha256Digest expected_runtime{};
   // The QE report's mr_enclave: the hash of the LAS's own executable.
   crypto::Sha256Digest las_identity{};
+  // Other coffer builds that may run services here too (`las serve
+  // --runtime`): during an upgrade the old and the next build both run.
+  std::vector<crypto::Sha256Digest> other_runtimes;
 };
 
 class Service {

@@ -142,7 +142,16 @@ updater() {
 }
 updaters=()
 for i in 1 2 3 4; do updater "$i" & updaters+=($!); pids+=($!); done
-sleep 4
+# The kill comes once every session has acknowledged updates (an event, not
+# a time: a loaded machine may take seconds for the first), with the
+# updaters still going.
+three_acked_each() {
+  local i
+  for i in 1 2 3 4; do
+    [[ $(cat "$work/acked.$i" 2>/dev/null | wc -l) -ge 3 ]] || return 1
+  done
+}
+for _ in $(seq 1 1200); do three_acked_each && break; sleep 0.05; done
 kill -KILL "$cas_pid"
 wait "$cas_pid" 2>/dev/null
 for pid in "${updaters[@]}"; do wait "$pid" 2>/dev/null; done

@@ -19,9 +19,10 @@ stop_started_gently() {
   done
 }
 
-# start_las DIR: sets $las_pid and $las_id once the socket is up.
+# start_las DIR [ARGS...]: `las serve` with ARGS; sets $las_pid and
+# $las_id once the socket is up.
 start_las() {
-  "$coffer" las serve --data "$1" >"$1.out" 2>"$1.err" &
+  "$coffer" las serve --data "$1" "${@:2}" >"$1.out" 2>"$1.err" &
   las_pid=$!
   pids+=("$las_pid")
   for _ in $(seq 1 300); do

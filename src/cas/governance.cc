@@ -1,0 +1,320 @@
+#include "cas/governance.h"
+
+#include <algorithm>
+#include <ctime>
+#include <nlohmann/json.hpp>
+
+#include "common/encoding.h"
+#include "common/log.h"
+
+namespace coffer::cas {
+namespace {
+
+using Json = nlohmann::json;
+constexpr char kGovernanceIdentity[] = "governance";
+
+std::string Lower(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'F') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+std::string TimeText(int64_t unix_seconds) {
+  const std::time_t time = static_cast<std::time_t>(unix_seconds);
+  std::tm parts{};
+  gmtime_r(&time, &parts);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &parts);
+  return text;
+}
+
+bool Contains(const std::vector<std::string>& list, std::string_view value) {
+  return std::find(list.begin(), list.end(), value) != list.end();
+}
+
+std::string Join(const std::vector<std::string>& list, std::string_view glue) {
+  std::string out;
+  for (const std::string& item : list) {
+    if (!out.empty()) out += glue;
+    out += item;
+  }
+  return out;
+}
+
+std::string Short(std::string_view hex) {
+  return std::string(hex.substr(0, 16));
+}
+
+}  // namespace
+
+StatusOr<Governance::Record> Governance::Parse(std::string_view json) {
+  const Json root = Json::parse(json, nullptr, false);
+  auto bad = [] {
+    return DataLossError("the CAS's governance record is not readable");
+  };
+  if (!root.is_object()) return bad();
+  Record record;
+  for (const auto& [key, list] : {std::pair{"owners", &record.owners},
+                                  std::pair{"mrenclaves", &record.mrenclaves},
+                                  std::pair{"platforms", &record.platforms}}) {
+    if (!root.contains(key) || !root[key].is_array()) return bad();
+    for (const Json& value : root[key]) {
+      if (!value.is_string()) return bad();
+      list->push_back(value.get<std::string>());
+    }
+  }
+  if (!root.contains("members") || !root["members"].is_array()) return bad();
+  for (const Json& entry : root["members"]) {
+    if (!entry.is_object()) return bad();
+    MemberRecord member;
+    member.measurement = entry.value("measurement", "");
+    member.platform = entry.value("platform", "");
+    member.address = entry.value("address", "");
+    member.state = entry.value("state", "");
+    member.since = entry.value("since", int64_t{0});
+    member.last_seen = entry.value("last_seen", int64_t{0});
+    record.members.push_back(std::move(member));
+  }
+  return record;
+}
+
+std::string Governance::Serialize() const {
+  Json members = Json::array();
+  for (const MemberRecord& member : record_.members) {
+    members.push_back({{"measurement", member.measurement},
+                       {"platform", member.platform},
+                       {"address", member.address},
+                       {"state", member.state},
+                       {"since", member.since},
+                       {"last_seen", member.last_seen}});
+  }
+  return Json{{"owners", record_.owners},
+              {"mrenclaves", record_.mrenclaves},
+              {"platforms", record_.platforms},
+              {"members", members}}
+      .dump();
+}
+
+Status Governance::Save() {
+  const std::string text = Serialize();
+  return store_.PutIdentity(kGovernanceIdentity,
+                            crypto::SecretBytes(AsBytes(text)));
+}
+
+int64_t Governance::Now() const {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             clock_().time_since_epoch())
+      .count();
+}
+
+MemberRecord& Governance::Entry(const Self& member) {
+  for (MemberRecord& entry : record_.members) {
+    if (entry.measurement == member.measurement &&
+        entry.platform == member.platform) {
+      return entry;
+    }
+  }
+  record_.members.push_back(MemberRecord{member.measurement, member.platform,
+                                         member.address, "serving", Now(),
+                                         Now()});
+  return record_.members.back();
+}
+
+StatusOr<std::unique_ptr<Governance>> Governance::Load(
+    Store& store, AuditLog& audit, Clock clock, const Self& self,
+    std::vector<std::string> owners) {
+  for (std::string& owner : owners) {
+    if (!IsHex(owner, 64)) {
+      return InvalidArgumentError(
+          "--owner \"" + owner +
+          "\" is not an identity: it must be 64 hex digits, what `coffer cas "
+          "whoami` prints");
+    }
+    owner = Lower(owner);
+  }
+  std::sort(owners.begin(), owners.end());
+  owners.erase(std::unique(owners.begin(), owners.end()), owners.end());
+  COFFER_ASSIGN_OR_RETURN(std::optional<crypto::SecretBytes> stored,
+                          store.GetIdentity(kGovernanceIdentity));
+  Record record;
+  bool fresh = !stored.has_value();
+  if (stored.has_value()) {
+    COFFER_ASSIGN_OR_RETURN(record, Parse(AsString(stored->span())));
+    if (!owners.empty() && owners != record.owners) {
+      return FailedPreconditionError(
+          "the CAS's owners are fixed when its state is made (this state's "
+          "owners: " +
+          (record.owners.empty() ? std::string("none")
+                                 : Join(record.owners, ", ")) +
+          "); start it without --owner");
+    }
+  } else {
+    // A new state, or one made before governance existed: its owners are
+    // those given now (for an older state, none can have been given).
+    record.owners = owners;
+    record.mrenclaves = {self.measurement};
+    record.platforms = {self.platform};
+  }
+  std::unique_ptr<Governance> governance(
+      new Governance(store, audit, std::move(clock), self, std::move(record)));
+  std::lock_guard<std::mutex> lock(governance->mu_);
+  MemberRecord& me = governance->Entry(self);
+  if (me.state == "retired") {
+    return FailedPreconditionError(
+        "this CAS state was handed over to another member (see `coffer cas "
+        "members` there): it is retired. Start the new member instead; keep "
+        "this directory only as a backup");
+  }
+  me.address = self.address;
+  me.last_seen = governance->Now();
+  COFFER_RETURN_IF_ERROR(governance->Save());
+  if (fresh) {
+    COFFER_RETURN_IF_ERROR(audit.Append(
+        "cas.governance", {{"owners", Join(governance->record_.owners, ",")},
+                           {"approved_mrenclave", self.measurement},
+                           {"approved_platform", self.platform}}));
+    if (governance->record_.owners.empty()) {
+      Log(LogLevel::kWarning,
+          "CAS has no owners: nobody can approve a new build, so it cannot "
+          "be upgraded without new sessions (start a new state with "
+          "--owner)");
+    }
+  }
+  return governance;
+}
+
+bool Governance::IsOwner(std::string_view identity) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return Contains(record_.owners, Lower(identity));
+}
+
+Status Governance::Approve(std::string_view caller, std::string_view kind,
+                           std::string_view value) {
+  return Change(caller, kind, value, true);
+}
+
+Status Governance::Revoke(std::string_view caller, std::string_view kind,
+                          std::string_view value) {
+  return Change(caller, kind, value, false);
+}
+
+Status Governance::Change(std::string_view caller, std::string_view kind,
+                          std::string_view value, bool approve) {
+  const std::string verb = approve ? "approve" : "revoke";
+  if (!IsOwner(caller)) {
+    return PermissionDeniedError("only the CAS's owners may " + verb +
+                                 " builds and platforms; you are " +
+                                 std::string(caller));
+  }
+  if (kind != "mrenclave" && kind != "platform") {
+    return InvalidArgumentError("\"" + std::string(kind) +
+                                "\" is neither mrenclave nor platform");
+  }
+  const bool width_ok = kind == "mrenclave"
+                            ? IsHex(value, 64) || IsHex(value, 96)
+                            : IsHex(value, 64);
+  if (!width_ok) {
+    return InvalidArgumentError(
+        "the " + std::string(kind) + " must be " +
+        (kind == "mrenclave" ? "64 (or 96 for TDX)" : "64") +
+        " hex digits, as `coffer measure --self` and `coffer las platform-id` "
+        "print");
+  }
+  const std::string normalized = Lower(value);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::vector<std::string>& list =
+        kind == "mrenclave" ? record_.mrenclaves : record_.platforms;
+    const bool present = Contains(list, normalized);
+    if (approve && !present) list.push_back(normalized);
+    if (!approve && present) std::erase(list, normalized);
+    COFFER_RETURN_IF_ERROR(Save());
+  }
+  return audit_.Append("cas." + verb, {{"kind", std::string(kind)},
+                                       {"value", normalized},
+                                       {"caller", std::string(caller)}});
+}
+
+StatusOr<std::string> Governance::Describe(std::string_view caller) const {
+  if (!IsOwner(caller)) {
+    return PermissionDeniedError(
+        "only the CAS's owners may list its members and approvals; you are " +
+        std::string(caller));
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  Json members = Json::array();
+  for (const MemberRecord& member : record_.members) {
+    const bool me = member.measurement == self_.measurement &&
+                    member.platform == self_.platform;
+    members.push_back({{"measurement", member.measurement},
+                       {"platform", member.platform},
+                       {"address", member.address},
+                       {"state", member.state},
+                       {"since", TimeText(member.since)},
+                       {"last_seen", TimeText(me ? Now() : member.last_seen)},
+                       {"this_member", me}});
+  }
+  return Json{
+      {"owners", record_.owners},
+      {"approved",
+       {{"mrenclaves", record_.mrenclaves}, {"platforms", record_.platforms}}},
+      {"members", members}}
+      .dump();
+}
+
+Status Governance::CheckApproved(std::string_view measurement,
+                                 std::string_view platform) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!Contains(record_.mrenclaves, Lower(measurement))) {
+    return PermissionDeniedError(
+        "measurement " + Short(measurement) +
+        "... is not an approved CAS build (an owner approves it with `coffer "
+        "cas approve --mrenclave`)");
+  }
+  if (!Contains(record_.platforms, Lower(platform))) {
+    return PermissionDeniedError(
+        "platform " + Short(platform) +
+        "... is not an approved platform (an owner approves it with `coffer "
+        "cas approve --platform`)");
+  }
+  return OkStatus();
+}
+
+Status Governance::HandedOver(const Self& next) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    Entry(self_).state = "retired";
+    Entry(self_).last_seen = Now();
+    MemberRecord& successor = Entry(next);
+    successor.state = "serving";
+    successor.address = next.address;
+    successor.last_seen = Now();
+    COFFER_RETURN_IF_ERROR(Save());
+  }
+  return audit_.Append("cas.handover", {{"to_measurement", next.measurement},
+                                        {"to_platform", next.platform},
+                                        {"to_address", next.address}});
+}
+
+Status Governance::Joined(const Self& source) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    MemberRecord& previous = Entry(source);
+    previous.state = "retired";
+    previous.last_seen = Now();
+    COFFER_RETURN_IF_ERROR(Save());
+  }
+  return audit_.Append("cas.join", {{"from_measurement", source.measurement},
+                                    {"from_platform", source.platform},
+                                    {"from_address", source.address}});
+}
+
+Status Governance::ServingAt(const std::string& address) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Entry(self_).address = address;
+  return Save();
+}
+
+}  // namespace coffer::cas
