@@ -103,6 +103,14 @@ Status Governance::Save() {
                             crypto::SecretBytes(AsBytes(text)));
 }
 
+Status Governance::SaveChanged(const std::function<void(Record&)>& change) {
+  Record before = record_;
+  change(record_);
+  Status saved = Save();
+  if (!saved.ok()) record_ = std::move(before);  // memory as on disk
+  return saved;
+}
+
 int64_t Governance::Now() const {
   return std::chrono::duration_cast<std::chrono::seconds>(
              clock_().time_since_epoch())
@@ -151,9 +159,16 @@ StatusOr<std::unique_ptr<Governance>> Governance::Load(
           "); start it without --owner");
     }
   } else {
-    // A new state, or one made before governance existed: its owners are
-    // those given now (for an older state, none can have been given).
-    record.owners = owners;
+    // A new state gets the owners given now. A state without the record
+    // that is not new was made before owners existed (or lost the row: a
+    // partial rollback): it gets none, so that whoever starts the process
+    // cannot make themselves owners by deleting the row.
+    if (!store.created() && !owners.empty()) {
+      return FailedPreconditionError(
+          "the CAS's owners are fixed when its state is made, and this state "
+          "has none; start it without --owner");
+    }
+    record.owners = store.created() ? owners : std::vector<std::string>{};
     record.mrenclaves = {self.measurement};
     record.platforms = {self.platform};
   }
@@ -225,12 +240,13 @@ Status Governance::Change(std::string_view caller, std::string_view kind,
   const std::string normalized = Lower(value);
   {
     std::lock_guard<std::mutex> lock(mu_);
-    std::vector<std::string>& list =
-        kind == "mrenclave" ? record_.mrenclaves : record_.platforms;
-    const bool present = Contains(list, normalized);
-    if (approve && !present) list.push_back(normalized);
-    if (!approve && present) std::erase(list, normalized);
-    COFFER_RETURN_IF_ERROR(Save());
+    COFFER_RETURN_IF_ERROR(SaveChanged([&](Record& record) {
+      std::vector<std::string>& list =
+          kind == "mrenclave" ? record.mrenclaves : record.platforms;
+      const bool present = Contains(list, normalized);
+      if (approve && !present) list.push_back(normalized);
+      if (!approve && present) std::erase(list, normalized);
+    }));
   }
   return audit_.Append("cas." + verb, {{"kind", std::string(kind)},
                                        {"value", normalized},
@@ -285,13 +301,14 @@ Status Governance::CheckApproved(std::string_view measurement,
 Status Governance::HandedOver(const Self& next) {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    Entry(self_).state = "retired";
-    Entry(self_).last_seen = Now();
-    MemberRecord& successor = Entry(next);
-    successor.state = "serving";
-    successor.address = next.address;
-    successor.last_seen = Now();
-    COFFER_RETURN_IF_ERROR(Save());
+    COFFER_RETURN_IF_ERROR(SaveChanged([&](Record&) {
+      Entry(self_).state = "retired";
+      Entry(self_).last_seen = Now();
+      MemberRecord& successor = Entry(next);
+      successor.state = "serving";
+      successor.address = next.address;
+      successor.last_seen = Now();
+    }));
   }
   return audit_.Append("cas.handover", {{"to_measurement", next.measurement},
                                         {"to_platform", next.platform},
@@ -301,10 +318,11 @@ Status Governance::HandedOver(const Self& next) {
 Status Governance::Joined(const Self& source) {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    MemberRecord& previous = Entry(source);
-    previous.state = "retired";
-    previous.last_seen = Now();
-    COFFER_RETURN_IF_ERROR(Save());
+    COFFER_RETURN_IF_ERROR(SaveChanged([&](Record&) {
+      MemberRecord& previous = Entry(source);
+      previous.state = "retired";
+      previous.last_seen = Now();
+    }));
   }
   return audit_.Append("cas.join", {{"from_measurement", source.measurement},
                                     {"from_platform", source.platform},
@@ -313,8 +331,13 @@ Status Governance::Joined(const Self& source) {
 
 Status Governance::ServingAt(const std::string& address) {
   std::lock_guard<std::mutex> lock(mu_);
-  Entry(self_).address = address;
-  return Save();
+  return SaveChanged([&](Record&) { Entry(self_).address = address; });
+}
+
+bool Governance::IsSelf(std::string_view measurement,
+                        std::string_view platform) const {
+  return Lower(measurement) == self_.measurement &&
+         Lower(platform) == self_.platform;
 }
 
 }  // namespace coffer::cas

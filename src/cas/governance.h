@@ -19,6 +19,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -87,6 +88,10 @@ class Governance {
   // The address this member serves on, once it is bound.
   Status ServingAt(const std::string& address);
 
+  // The build and platform of this member (a member is one build on one
+  // platform: the same cannot join again).
+  bool IsSelf(std::string_view measurement, std::string_view platform) const;
+
  private:
   struct Record {
     std::vector<std::string> owners;
@@ -105,6 +110,9 @@ class Governance {
   static StatusOr<Record> Parse(std::string_view json);
   std::string Serialize() const;  // of record_, under mu_
   Status Save();                  // under mu_
+  // Applies `change` to record_ and saves; on failure record_ is as
+  // before, so memory never runs ahead of the disk. Under mu_.
+  Status SaveChanged(const std::function<void(Record&)>& change);
   // The member entry for a build on a platform, made when missing.
   MemberRecord& Entry(const Self& member);  // under mu_
   int64_t Now() const;

@@ -42,7 +42,7 @@ void Handover::ExpireLocked() {
   if (state_ == State::kHandingOver && clock_() > deadline_) {
     Log(LogLevel::kWarning,
         "CAS handover not committed in time; this member serves again",
-        {{"to", next_.address}});
+        {{"to_measurement", next_.measurement}});
     state_ = State::kServing;
     peer_.clear();
   }
@@ -74,7 +74,7 @@ net::Handler Handover::Gated(net::Handler handler) {
         return UnavailableError(
             "this CAS member is joining; retry in a moment");
       }
-      if (state_ == State::kHandingOver) {
+      if (state_ == State::kHandingOver || state_ == State::kCommitting) {
         return UnavailableError(
             "this CAS member is handing its state over to a new member; "
             "retry in a moment");
@@ -112,6 +112,11 @@ StatusOr<std::string> Handover::Export(const std::string& peer_identity,
   }
   const Governance::Self next{HexEncode(verified->mrenclave),
                               PlatformOf(*verified), ""};
+  if (governance_.IsSelf(next.measurement, next.platform)) {
+    return refuse(
+        "a member of this build on this platform holds the state already; "
+        "an upgrade joins with another build, a move with another platform");
+  }
   if (Status approved =
           governance_.CheckApproved(next.measurement, next.platform);
       !approved.ok()) {
@@ -126,10 +131,17 @@ StatusOr<std::string> Handover::Export(const std::string& peer_identity,
     ExpireLocked();
     if (state_ != State::kServing) {
       return FailedPreconditionError(
-          "this member is handing over or has retired already");
+          state_ == State::kJoining
+              ? "this member is still joining; join another one"
+              : "this member is handing over or has retired already");
     }
   }
   COFFER_ASSIGN_OR_RETURN(StateSnapshot snapshot, store_.Snapshot());
+  // The log travels whole: refuse before anything is recorded if it
+  // cannot.
+  COFFER_RETURN_IF_ERROR(ReadFile(audit_.path(), kMaxHandoverAuditBytes)
+                             .status()
+                             .WithContext("cannot hand the audit log over"));
   COFFER_RETURN_IF_ERROR(audit_.Append(
       "cas.join.export",
       {{"to_measurement", next.measurement}, {"to_platform", next.platform}}));
@@ -172,15 +184,24 @@ Status Handover::Commit(const std::string& peer_identity,
   {
     std::lock_guard lock(mu_);
     ExpireLocked();
+    if (state_ == State::kRetired && peer_ == peer_identity) {
+      return OkStatus();  // a repeated commit: the first answer was lost
+    }
     if (state_ != State::kHandingOver || peer_ != peer_identity) {
       return FailedPreconditionError(
           "no handover to this connection's key is in progress (it may have "
           "timed out after 60 s): join again");
     }
+    // From here no request is served and the deadline no longer applies.
+    state_ = State::kCommitting;
     next_.address = address;
     next = next_;
   }
-  COFFER_RETURN_IF_ERROR(governance_.HandedOver(next));
+  if (Status recorded = governance_.HandedOver(next); !recorded.ok()) {
+    std::lock_guard lock(mu_);
+    state_ = State::kHandingOver;  // the deadline may still pass
+    return recorded;
+  }
   std::lock_guard lock(mu_);
   state_ = State::kRetired;
   Log(LogLevel::kWarning,

@@ -21,13 +21,17 @@
 // requests under way have finished, and answers with the state. At commit
 // it records the successor, retires for good (its state says so, so a
 // restart refuses to serve) and answers every request with 503 naming the
-// successor's address. Without a commit within 60 s it serves again.
+// successor's address. Without a commit within 60 s it serves again. A
+// commit repeated by the same key after the retirement succeeds again (the
+// joining member may not have seen the first answer).
 //
 // So at most one member serves a SQLite state at a time, and the state
 // key reaches only an approved program on an approved platform, over TLS
 // that ends inside it. Limit: the joining member trusts any attested CAS
-// as its source. A fake source can only hand it a state of its own,
-// whose keys are not the real CAS's (as any new CAS has).
+// as its source. A source that is not the real CAS hands it a state and a
+// TLS key of its own, which the attacker behind it may know: owners see a
+// different `identity` in `coffer cas attest` (runtimes do not pin it), so
+// check it after an upgrade.
 //
 // Thread safety: every method may be called from any thread.
 #pragma once
@@ -81,7 +85,9 @@ class Handover {
   void Joined();
 
  private:
-  enum class State { kJoining, kServing, kHandingOver, kRetired };
+  // kCommitting: the commit is being recorded; like kHandingOver, but it
+  // does not expire.
+  enum class State { kJoining, kServing, kHandingOver, kCommitting, kRetired };
   // Under mu_: a handover whose commit did not come in time is dropped.
   void ExpireLocked();
 

@@ -8,6 +8,7 @@
 
 #include "cas/governance.h"
 #include "cas/sessions.h"
+#include "cas/store.h"
 #include "common/status.h"
 #include "crypto/secret.h"
 
@@ -30,8 +31,12 @@ class PendingJoin {
               std::string data_dir);
   ~PendingJoin();
 
-  // Step 4, once this member serves at `address`.
-  Status Commit(const std::string& address);
+  // Step 4, once this member serves at `address`; then the marker goes
+  // from `store`. Retries while the source does not answer. Failure: the
+  // source's refusal (kFailedPrecondition: it timed out and serves again;
+  // Undo), or kUnavailable when it never answered (the outcome is unknown:
+  // keep the state; a restart without --join asks again).
+  Status Commit(const std::string& address, Store& store);
   // Removes the adopted state and audit log (a join that did not finish).
   void Undo();
   const Governance::Self& source() const { return source_; }
@@ -42,10 +47,19 @@ class PendingJoin {
   std::string data_dir_;
 };
 
-// Steps 1 to 3 above. Failure: the source's refusal ("CAS 127.0.0.1:8081
+// Steps 1 to 3 above; the adopted state holds a marker with the join's
+// key until the commit. Failure: the source's refusal ("CAS 127.0.0.1:8081
 // refused the join: measurement ... is not an approved CAS build");
 // kFailedPrecondition when `data_dir` holds a state or an audit log.
 StatusOr<std::unique_ptr<PendingJoin>> JoinAndAdopt(
     const JoinOptions& options, const crypto::SecretBytes& seal_key);
+
+// For a state whose join did not finish (the marker is there): connects to
+// its source with the join's key, ready to commit. Null without a marker.
+StatusOr<std::unique_ptr<PendingJoin>> ResumeJoin(const JoinOptions& options,
+                                                  Store& store);
+
+// The marker's name among the state's identities.
+inline constexpr char kJoinPendingIdentity[] = "join.pending";
 
 }  // namespace coffer::cas

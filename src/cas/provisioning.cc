@@ -64,7 +64,7 @@ class SecretResolver {
     }
     const policy::ImportSource& source = *secret->import;
     StatusOr<std::shared_ptr<const LoadedSession>> exporter =
-        sessions_.Load(source.session);
+        sessions_.LoadRenewed(source.session);
     // Whether the exporting session exists is not the importer's business:
     // both cases read the same.
     Status not_exported = PermissionDeniedError(
@@ -241,7 +241,7 @@ StatusOr<Configuration> Provisioner::Decide(const ProvisionRequest& request,
   }
   reason = "unknown_service";
   StatusOr<std::shared_ptr<const LoadedSession>> loaded =
-      sessions_.Load(id->session);
+      sessions_.LoadRenewed(id->session);
   if (!loaded.ok()) return loaded.status();
   const policy::Session& session = (*loaded)->session;
   const policy::Service* service = session.FindService(id->name);

@@ -327,7 +327,9 @@ class Engine {
     // cannot be made again.
     StatusOr<crypto::Certificate> certificate =
         crypto::Certificate::FromPem(previous->certificate_pem);
-    if (!certificate.ok() || certificate->not_after() <= now_) return nullptr;
+    if (!certificate.ok() || IsDueForRenewal(*certificate, now_)) {
+      return nullptr;
+    }
     return previous;
   }
 
@@ -425,6 +427,38 @@ StatusOr<SecretValues> GenerateSecrets(const policy::Session& session,
                                        const SecretValues* previous,
                                        TimePoint now) {
   return Engine(session, previous, now).Run();
+}
+
+namespace {
+
+std::chrono::system_clock::time_point RenewalTime(
+    const crypto::Certificate& certificate) {
+  const auto lifetime = certificate.not_after() - certificate.not_before();
+  return certificate.not_before() + lifetime * 2 / 3;
+}
+
+}  // namespace
+
+bool IsDueForRenewal(const crypto::Certificate& certificate,
+                     std::chrono::system_clock::time_point now) {
+  return now >= RenewalTime(certificate);
+}
+
+std::chrono::system_clock::time_point NextRenewal(const SecretValues& values) {
+  auto first = std::chrono::system_clock::time_point::max();
+  for (const auto& [name, value] : values) {
+    if (!value.HasCertificate()) continue;
+    StatusOr<crypto::Certificate> certificate =
+        crypto::Certificate::FromPem(value.certificate_pem);
+    if (!certificate.ok()) return std::chrono::system_clock::time_point::min();
+    first = std::min(first, RenewalTime(*certificate));
+  }
+  return first;
+}
+
+bool CertificatesDue(const SecretValues& values,
+                     std::chrono::system_clock::time_point now) {
+  return now >= NextRenewal(values);
 }
 
 }  // namespace coffer::cas

@@ -31,9 +31,11 @@
 //   with `migrate: true` and the same key_type, as in SCONE.
 // - certificates: when CN, SANs, usage, validity period, issuer name, key
 //   source, the subject key and the issuer's certificate are all unchanged
-//   and the certificate has not expired at `now`. So a regenerated key or a
-//   re-issued issuer re-issues every certificate below it, and a changed SAN
-//   re-issues the certificate around a migrated key.
+//   and the certificate is not due for renewal at `now` (two thirds of its
+//   validity have passed). So a regenerated key or a re-issued issuer
+//   re-issues every certificate below it, a changed SAN re-issues the
+//   certificate around a migrated key, and a certificate is renewed (same
+//   CA, same names, same key where it is kept) well before it expires.
 //
 // Failure: kUnimplemented when a certificate's issuer or private_key is an
 // imported secret ("secret \"server\": issuer \"ca\" is imported; Coffer
@@ -53,6 +55,7 @@
 
 #include "cas/secret_values.h"
 #include "common/status.h"
+#include "crypto/certificate.h"
 #include "policy/session.h"
 
 namespace coffer::cas {
@@ -66,5 +69,18 @@ inline constexpr std::chrono::seconds kCertificateBackdate =
 StatusOr<SecretValues> GenerateSecrets(
     const policy::Session& session, const SecretValues* previous,
     std::chrono::system_clock::time_point now);
+
+// Two thirds of the certificate's validity (not_before to not_after) have
+// passed at `now`.
+bool IsDueForRenewal(const crypto::Certificate& certificate,
+                     std::chrono::system_clock::time_point now);
+
+// When the first certificate among `values` is due for renewal
+// (time_point::min() for one that does not parse, max() without any).
+std::chrono::system_clock::time_point NextRenewal(const SecretValues& values);
+
+// Some certificate among `values` is due for renewal at `now`.
+bool CertificatesDue(const SecretValues& values,
+                     std::chrono::system_clock::time_point now);
 
 }  // namespace coffer::cas

@@ -381,6 +381,30 @@ TEST(SecretsEngineTest, ExpiredCertificatesAreReissuedOnUpdate) {
                   .ok());
 }
 
+// Renewal: past two thirds of its validity a certificate is issued again
+// (same CA, same names, the migrated key), before that it is kept.
+TEST(SecretsEngineTest, CertificatesPastTwoThirdsAreRenewed) {
+  const std::string yaml = DbSession(", migrate: true", ", migrate: true");
+  const SecretValues first = Generate(yaml);
+  EXPECT_FALSE(CertificatesDue(first, kNow + 59 * kDay));
+  EXPECT_TRUE(CertificatesDue(first, kNow + 61 * kDay));  // server: 90d
+  const SecretValues kept = Generate(yaml, &first, kNow + 59 * kDay);
+  EXPECT_EQ(kept.Find("server")->certificate_pem,
+            first.Find("server")->certificate_pem);
+  const TimePoint later = kNow + 61 * kDay;
+  const SecretValues renewed = Generate(yaml, &first, later);
+  EXPECT_NE(renewed.Find("server")->certificate_pem,
+            first.Find("server")->certificate_pem);
+  EXPECT_EQ(Text(renewed.Find("server")->value),
+            Text(first.Find("server")->value));
+  EXPECT_EQ(Cert(renewed, "server").dns_names(),
+            Cert(first, "server").dns_names());
+  EXPECT_TRUE(Verify(Cert(renewed, "server"), Cert(first, "ca"),
+                     CertificatePurpose::kServerAuth, later)
+                  .ok());
+  EXPECT_FALSE(CertificatesDue(renewed, later));
+}
+
 TEST(SecretsEngineTest, PreviousValuesOfOtherKindsAreNotReused) {
   const SecretValues first = Generate(R"(name: s
 version: "0.3"

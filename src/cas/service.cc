@@ -76,14 +76,30 @@ StatusOr<std::unique_ptr<CasService>> CasService::Start(CasOptions options) {
     join = *std::move(joined);
   }
   // Until the handover is committed, a failure removes the adopted state.
-  auto failed = [&join](const Status& status) {
-    if (join != nullptr) join->Undo();
+  // (Only a fresh join: a resumed one keeps its state until its source
+  // has refused the commit.)
+  const bool fresh_join = join != nullptr;
+  auto failed = [&join, fresh_join](const Status& status) {
+    if (fresh_join) join->Undo();
     return Starting(status);
   };
   StatusOr<std::unique_ptr<Store>> store =
       Store::Open(options.data_dir, seal->key);
   if (!store.ok()) return failed(store.status());
   parts->store = *std::move(store);
+  if (!fresh_join) {
+    // A join into this directory that a crash interrupted: finish it
+    // before this state serves (its source may have retired, or may serve
+    // again).
+    StatusOr<std::unique_ptr<PendingJoin>> resumed =
+        ResumeJoin(JoinOptions{.source = "",
+                               .data_dir = options.data_dir,
+                               .las_socket = options.las_socket,
+                               .clock = options.clock},
+                   *parts->store);
+    if (!resumed.ok()) return Starting(resumed.status());
+    join = *std::move(resumed);
+  }
 
   StatusOr<CasIdentity> identity =
       LoadIdentity(*parts->store, las, options.clock);
@@ -101,7 +117,7 @@ StatusOr<std::unique_ptr<CasService>> CasService::Start(CasOptions options) {
       options.owners);
   if (!governance.ok()) return failed(governance.status());
   parts->governance = *std::move(governance);
-  if (join != nullptr) {
+  if (fresh_join) {
     if (Status joined = parts->governance->Joined(join->source());
         !joined.ok()) {
       return failed(joined);
@@ -155,9 +171,18 @@ StatusOr<std::unique_ptr<CasService>> CasService::Start(CasOptions options) {
   parts->server = *std::move(server);
   const std::string address = parts->server->address();
   if (join != nullptr) {
-    if (Status committed = join->Commit(address); !committed.ok()) {
+    if (Status committed = join->Commit(address, *parts->store);
+        !committed.ok()) {
       parts->server->Stop();
-      return failed(committed);
+      if (committed.code() == StatusCode::kUnavailable) {
+        // Did the source retire? Unknown: keep the state, whose marker
+        // makes the next start ask again.
+        return Starting(committed.WithContext(
+            "the handover's outcome is unknown; start this member again "
+            "(without --join) to finish it"));
+      }
+      join->Undo();  // the source serves on: drop the copy
+      return Starting(committed);
     }
     parts->handover->Joined();
   }

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -185,6 +186,11 @@ class CasServiceTest : public ::testing::Test {
     options.data_dir = dir_.File("cas");
     options.listen = "127.0.0.1:0";
     options.las_socket = las_.socket();
+    // Tests move the CAS's clock forward (renewal); shared, so the lambda
+    // outlives nothing it reads.
+    options.clock = [offset = clock_offset_] {
+      return std::chrono::system_clock::now() + offset->load();
+    };
     cas_ = ValueOrDie(CasService::Start(std::move(options)));
   }
 
@@ -224,6 +230,10 @@ class CasServiceTest : public ::testing::Test {
     return Json::parse(response.body);
   }
 
+  std::shared_ptr<std::atomic<std::chrono::system_clock::duration>>
+      clock_offset_ =
+          std::make_shared<std::atomic<std::chrono::system_clock::duration>>(
+              std::chrono::system_clock::duration::zero());
   las::testing::TempDir dir_;
   las::testing::RunningLas las_{dir_.path()};
   std::unique_ptr<CasService> cas_;
@@ -348,6 +358,58 @@ TEST_F(CasServiceTest, ProvisioningResolvesEverySecret) {
             200);
   const Json again = Body(Provision(runtime, "db/server", QuoteFor(runtime)));
   EXPECT_EQ(again["command"][1], key_argument);
+}
+
+constexpr std::string_view kTlsSession = R"(name: tls
+version: "0.3"
+services:
+  - name: server
+    attestation: [{mrenclave: [$MRENCLAVE]}]
+    command: server --cert=$$COFFER::server:crt$$
+secrets:
+  - {name: ca, kind: x509-ca}
+  - {name: server, kind: x509, issuer: ca, common_name: db, valid_for: 90d}
+security:
+  attestation: {tolerate: [simulation]}
+)";
+
+// A certificate past two thirds of its validity is issued again at the
+// next provisioning: same session hash, same CA, in the audit log.
+TEST_F(CasServiceTest, ProvisioningRenewsCertificatesPastTwoThirds) {
+  ASSERT_EQ(owner_
+                .Call(*cas_, "POST", "/v1/sessions",
+                      Json{{"name", "tls"},
+                           {"session", kTlsSession},
+                           {"file", "tls.yml"},
+                           {"variables", Variables()}}
+                          .dump())
+                .status,
+            201);
+  Caller runtime;
+  auto certificate = [&] {
+    net::Response provisioned =
+        Provision(runtime, "tls/server", QuoteFor(runtime));
+    EXPECT_EQ(provisioned.status, 200) << provisioned.body;
+    return Body(provisioned)["command"][1].get<std::string>();
+  };
+  const std::string first = certificate();
+  const std::string hash =
+      Body(owner_.Call(*cas_, "GET", "/v1/sessions/tls"))["hash"];
+  *clock_offset_ = std::chrono::hours(24 * 59);
+  EXPECT_EQ(certificate(), first) << "kept before two thirds";
+  *clock_offset_ = std::chrono::hours(24 * 61);
+  const std::string renewed = certificate();
+  EXPECT_NE(renewed, first);
+  EXPECT_EQ(certificate(), renewed) << "renewed once";
+  const crypto::Certificate parsed = ValueOrDie(
+      crypto::Certificate::FromPem(renewed.substr(renewed.find('=') + 1)));
+  EXPECT_EQ(parsed.common_name(), "db");
+  EXPECT_GT(parsed.not_after(),
+            std::chrono::system_clock::now() + std::chrono::hours(24 * 140));
+  EXPECT_EQ(Body(owner_.Call(*cas_, "GET", "/v1/sessions/tls"))["hash"], hash);
+  const std::string audit =
+      ValueOrDie(ReadFile(dir_.File("cas") + "/audit.log"));
+  EXPECT_NE(audit.find("\"type\":\"secrets.renew\""), std::string::npos);
 }
 
 TEST_F(CasServiceTest, RefusalsSayWhyAndReleaseNothing) {

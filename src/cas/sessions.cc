@@ -243,6 +243,33 @@ StatusOr<SessionRecord> Sessions::Get(std::string_view name) {
   return record;
 }
 
+StatusOr<std::shared_ptr<const LoadedSession>> Sessions::LoadRenewed(
+    std::string_view name) {
+  COFFER_ASSIGN_OR_RETURN(std::shared_ptr<const LoadedSession> loaded,
+                          Load(name));
+  const auto now = clock_();
+  if (now < loaded->renew_at) return loaded;
+  std::lock_guard write_lock(write_mutex_);
+  COFFER_ASSIGN_OR_RETURN(loaded, Load(name));  // renewed meanwhile?
+  if (now < loaded->renew_at) return loaded;
+  COFFER_ASSIGN_OR_RETURN(SessionRecord record, Get(name));
+  COFFER_ASSIGN_OR_RETURN(
+      SecretValues secrets,
+      GenerateSecrets(loaded->session, &loaded->secrets, now));
+  record.secrets = secrets.Serialize();
+  const std::string hash = record.hash;
+  COFFER_RETURN_IF_ERROR(store_.UpdateSession(record, hash));
+  std::shared_ptr<const LoadedSession> renewed =
+      Remember(record.name, LoadedSession{.session = loaded->session,
+                                          .secrets = std::move(secrets),
+                                          .revision = record.revision});
+  COFFER_RETURN_IF_ERROR(audit_.Append(
+      "secrets.renew", {{"session", record.name},
+                        {"hash", hash},
+                        {"revision", std::to_string(record.revision)}}));
+  return renewed;
+}
+
 StatusOr<std::shared_ptr<const LoadedSession>> Sessions::Load(
     std::string_view name) {
   {
@@ -269,6 +296,7 @@ StatusOr<std::shared_ptr<const LoadedSession>> Sessions::Load(
 
 std::shared_ptr<const LoadedSession> Sessions::Remember(const std::string& name,
                                                         LoadedSession loaded) {
+  loaded.renew_at = NextRenewal(loaded.secrets);
   auto shared = std::make_shared<const LoadedSession>(std::move(loaded));
   std::lock_guard lock(cache_mutex_);
   auto [it, inserted] = cache_.emplace(name, shared);

@@ -78,6 +78,9 @@ struct LoadedSession {
   policy::Session session;
   SecretValues secrets;
   int64_t revision = 0;
+  // When its first certificate is due for renewal (set when cached).
+  std::chrono::system_clock::time_point renew_at =
+      std::chrono::system_clock::time_point::max();
 };
 
 class Sessions {
@@ -96,6 +99,15 @@ class Sessions {
   // For provisioning: no access check (attestation decides). Cached per
   // revision, so that provisioning does not re-parse the YAML every time.
   StatusOr<std::shared_ptr<const LoadedSession>> Load(std::string_view name);
+
+  // Load, after renewing the session's certificates that are past two
+  // thirds of their validity (secrets_engine.h: same CA, same names, kept
+  // keys kept). The renewal is a new revision with the same hash, so the
+  // owner's predecessor stays valid; it is in the audit log as
+  // "secrets.renew". What provisioning uses, so that a service gets a
+  // renewed certificate at its next start.
+  StatusOr<std::shared_ptr<const LoadedSession>> LoadRenewed(
+      std::string_view name);
 
  private:
   StatusOr<policy::Session> Check(const SessionSubmission& submission) const;

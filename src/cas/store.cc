@@ -516,6 +516,17 @@ StatusOr<std::optional<SecretBytes>> Store::GetIdentity(std::string_view name) {
   return std::optional<SecretBytes>(std::move(value));
 }
 
+Status Store::DeleteIdentity(std::string_view name) {
+  std::lock_guard<std::mutex> lock(mu_);
+  COFFER_ASSIGN_OR_RETURN(
+      auto remove,
+      Statement::Prepare(connection_->db.get(),
+                         "DELETE FROM identities WHERE name = ?1"));
+  auto use = remove->Use();
+  remove->BindText(1, name);
+  return remove->Step("delete identity " + Quoted(name)).status();
+}
+
 StatusOr<StateSnapshot> Store::Snapshot() {
   std::lock_guard<std::mutex> lock(mu_);
   sqlite3* db = connection_->db.get();

@@ -140,6 +140,8 @@ class Store {
   Status PutIdentity(std::string_view name, const crypto::SecretBytes& value);
   StatusOr<std::optional<crypto::SecretBytes>> GetIdentity(
       std::string_view name);
+  // Removes the identity `name` if present.
+  Status DeleteIdentity(std::string_view name);
 
   // Every row and the state key, read in one transaction.
   StatusOr<StateSnapshot> Snapshot();

@@ -124,15 +124,26 @@ int RunPlatformId(const ClientFlags& flags) {
   return kExitOk;
 }
 
+// Bytes 32 to 63 of every diagnostic quote. A quote of this coffer has the
+// CAS's measurement, and the CAS, the runtime and a joining CAS member
+// accept a quote only when those bytes are zero (cas::QuoteBindsKey): so a
+// local user cannot turn `las quote` into a CAS's evidence or a CAS
+// member's join.
+constexpr std::string_view kDiagnosticTag = "coffer las quote: diagnostic!!!!";
+static_assert(kDiagnosticTag.size() == 32);
+
 int RunQuote(const ClientFlags& flags) {
   StatusOr<Bytes> report_data = HexDecode(flags.report_data);
-  if (!report_data.ok() || report_data->empty() || report_data->size() > 64) {
-    std::cerr << "coffer las quote: --report-data must be 1 to 64 bytes in "
-                 "hex (2 to 128 hex digits)"
+  if (!report_data.ok() || report_data->empty() || report_data->size() > 32) {
+    std::cerr << "coffer las quote: --report-data must be 1 to 32 bytes in "
+                 "hex (2 to 64 hex digits)"
               << (report_data.ok() ? "" : ": " + report_data.status().message())
               << "\n";
     return kExitBadInput;
   }
+  report_data->resize(32, 0);
+  report_data->insert(report_data->end(), kDiagnosticTag.begin(),
+                      kDiagnosticTag.end());
   StatusOr<las::QuoteReply> reply = ClientFor(flags).Quote(*report_data);
   if (!reply.ok()) {
     return Fail("quote", reply.status(), ExitCodeForLasError(reply.status()));
@@ -200,13 +211,15 @@ void AddLasCommands(CLI::App& app, ExitCode& exit_code) {
   CLI::App* quote = las->add_subcommand(
       "quote",
       "Ask the LAS for a simulation quote of this coffer process itself (a "
-      "diagnostic: its mr_enclave equals `coffer measure --self`). Writes the "
+      "diagnostic: its mr_enclave equals `coffer measure --self`; bytes 32 to "
+      "63 of its report data are a fixed tag, so that it never passes for "
+      "a CAS's key binding). Writes the "
       "binary quote to FILE with -o, otherwise prints it as hex on one line; "
       "mr_enclave, mr_signer and platform_id go to stderr");
   AddClientOption(quote, *quote_flags);
   quote
       ->add_option("--report-data", quote_flags->report_data,
-                   "1 to 64 bytes in hex, zero-padded to 64 in the quote")
+                   "1 to 32 bytes in hex, zero-padded to 32 in the quote")
       ->required();
   quote->add_option("-o,--output", quote_flags->output,
                     "Write the binary quote to this file");

@@ -39,9 +39,14 @@ StatusOr<Measurement> MeasureForRuntime(const PeerProcess& peer,
   if (*identity != expected &&
       std::find(config.other_runtimes.begin(), config.other_runtimes.end(),
                 *identity) == config.other_runtimes.end()) {
-    return PermissionDeniedError("peer is not the Coffer runtime: " + exe +
-                                 " has hash " + HexEncode(*identity) +
-                                 ", expected " + HexEncode(expected));
+    return PermissionDeniedError(
+        "peer is not the Coffer runtime: " + exe + " has hash " +
+        HexEncode(*identity) + ", expected " + HexEncode(expected) +
+        (config.other_runtimes.empty()
+             ? std::string()
+             : " or one of the " +
+                   std::to_string(config.other_runtimes.size()) +
+                   " builds given with --runtime"));
   }
   const int fd = program != nullptr ? program->get() : executable->get();
   StatusOr<Measurement> measurement = MeasureProgram(fd, *identity);

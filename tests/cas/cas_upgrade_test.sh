@@ -113,6 +113,9 @@ expect "an unapproved build cannot join" 1 "not an approved CAS build" -- \
   "$coffer_b" cas serve --data "$work/cas-b" --las "$COFFER_LAS_ADDR" --listen 127.0.0.1:0 --join "$a"
 expect "and received no state" 0 "" -- test ! -s "$work/cas-b/cas-state.db" -a ! -e "$work/cas-b/audit.log"
 expect "the refusal is in the old CAS's audit log" 0 "cas.join.refused" -- cat "$work/cas-a/audit.log"
+mkdir -p "$work/cas-same"
+expect "another member of the same build on the same platform cannot join" 1 "holds the state already" -- \
+  "$coffer_a" cas serve --data "$work/cas-same" --las "$COFFER_LAS_ADDR" --listen 127.0.0.1:0 --join "$a"
 expect "the old CAS serves on" 0 "$DBSESSION" -- "$coffer_a" session list
 expect "the owner approves the next build" 0 "approved CAS build" -- \
   "$coffer_a" cas approve --mrenclave "$b_measurement"

@@ -102,8 +102,11 @@ check "a quote from LAS B names platform B" \
 
 "$coffer" las quote --las "$work/a/las.sock" --report-data xyz >/dev/null 2>&1
 check "bad report data exits 2" test $? -eq 2
-"$coffer" las quote --las "$work/a/las.sock" --report-data "$(printf 'aa%.0s' {1..65})" >/dev/null 2>&1
-check "report data over 64 bytes exits 2" test $? -eq 2
+"$coffer" las quote --las "$work/a/las.sock" --report-data "$(printf 'aa%.0s' {1..33})" >/dev/null 2>&1
+check "report data over 32 bytes exits 2 (bytes 32-63 are the diagnostic tag)" test $? -eq 2
+check "a diagnostic quote carries its tag, so it never binds a key" \
+  test "$(jq -r .report_data "$work/verify.json" | cut -c65-128)" = \
+  "$(printf 'coffer las quote: diagnostic!!!!' | od -An -tx1 | tr -d ' \n')"
 "$coffer" las platform-id --las "$work/none.sock" >/dev/null 2>"$work/err"
 check "unreachable LAS exits 3" test $? -eq 3
 check "unreachable LAS names the socket" grep -qF "cannot reach the LAS at $work/none.sock" "$work/err"
