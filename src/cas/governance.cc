@@ -340,4 +340,18 @@ bool Governance::IsSelf(std::string_view measurement,
          Lower(platform) == self_.platform;
 }
 
+Status Governance::Recovered(const std::vector<std::string>& officers) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    COFFER_RETURN_IF_ERROR(SaveChanged([&](Record& record) {
+      for (MemberRecord& member : record.members) {
+        const bool me = member.measurement == self_.measurement &&
+                        member.platform == self_.platform;
+        if (!me && member.state == "serving") member.state = "lost";
+      }
+    }));
+  }
+  return audit_.Append("cas.recovered", {{"officers", Join(officers, ",")}});
+}
+
 }  // namespace coffer::cas

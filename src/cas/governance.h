@@ -85,6 +85,10 @@ class Governance {
   // This member joined from `source`, which retired (the record it handed
   // over still says it serves).
   Status Joined(const Self& source);
+  // This member recovered the state from `officers`' shares: every other
+  // member that served is lost.
+  Status Recovered(const std::vector<std::string>& officers);
+
   // The address this member serves on, once it is bound.
   Status ServingAt(const std::string& address);
 

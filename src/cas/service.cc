@@ -1,5 +1,6 @@
 #include "cas/service.h"
 
+#include <nlohmann/json.hpp>
 #include <utility>
 
 #include "attest/collateral.h"
@@ -11,9 +12,11 @@
 #include "cas/handover.h"
 #include "cas/join.h"
 #include "cas/provisioning.h"
+#include "cas/recovery.h"
 #include "cas/store.h"
 #include "common/files.h"
 #include "common/log.h"
+#include "crypto/hash.h"
 #include "las/client.h"
 #include "net/address.h"
 #include "net/http_server.h"
@@ -58,6 +61,27 @@ StatusOr<std::unique_ptr<CasService>> CasService::Start(CasOptions options) {
         UnavailableError("cannot get the CAS's seal key from the "
                          "LAS at " +
                          las.socket_path() + ": " + seal.status().message()));
+  }
+  // Recovery officers are checked before anything is written.
+  std::vector<crypto::PublicKey> officers;
+  for (const std::string& file : options.recovery_officers) {
+    StatusOr<std::string> pem = ReadFile(file);
+    if (!pem.ok()) return Starting(pem.status());
+    StatusOr<crypto::PublicKey> key = crypto::PublicKey::FromPem(*pem);
+    if (!key.ok() || key->type() != crypto::KeyType::kP256) {
+      return Starting(InvalidArgumentError(
+          "--recovery-officer " + file +
+          ": not a P-256 public key in PEM (openssl pkey -pubout makes one)"));
+    }
+    officers.push_back(*std::move(key));
+  }
+  if (!officers.empty() &&
+      (options.recovery_threshold < 1 ||
+       options.recovery_threshold > static_cast<int>(officers.size()))) {
+    return Starting(InvalidArgumentError(
+        "--recovery-threshold must be from 1 to the number of "
+        "--recovery-officer keys (" +
+        std::to_string(officers.size()) + ")"));
   }
   std::unique_ptr<PendingJoin> join;
   if (!options.join.empty()) {
@@ -121,6 +145,34 @@ StatusOr<std::unique_ptr<CasService>> CasService::Start(CasOptions options) {
     if (Status joined = parts->governance->Joined(join->source());
         !joined.ok()) {
       return failed(joined);
+    }
+  }
+  if (!options.recovered_by.empty()) {
+    if (Status noted = parts->governance->Recovered(options.recovered_by);
+        !noted.ok()) {
+      return failed(noted);
+    }
+  }
+  if (!officers.empty()) {
+    if (!parts->store->created()) {
+      return failed(FailedPreconditionError(
+          "recovery officers are named when a state is made; this state "
+          "exists"));
+    }
+    StatusOr<StateSnapshot> snapshot = parts->store->Snapshot();
+    if (!snapshot.ok()) return failed(snapshot.status());
+    if (Status written =
+            WriteRecoveryShares(options.data_dir, snapshot->state_key, officers,
+                                options.recovery_threshold);
+        !written.ok()) {
+      return failed(written);
+    }
+    if (Status audited = parts->audit->Append(
+            "cas.recovery.keys",
+            {{"threshold", std::to_string(options.recovery_threshold)},
+             {"officers", std::to_string(officers.size())}});
+        !audited.ok()) {
+      return failed(audited);
     }
   }
 
@@ -192,6 +244,122 @@ StatusOr<std::unique_ptr<CasService>> CasService::Start(CasOptions options) {
         {{"error", recorded.message()}});
   }
   return std::unique_ptr<CasService>(new CasService(std::move(parts)));
+}
+
+StatusOr<std::vector<std::string>> CasService::Recover(
+    const CasOptions& options,
+    const std::function<void(const std::string&)>& listening,
+    const std::function<bool()>& stop) {
+  auto fail = [](const Status& status) {
+    return status.WithContext("cannot recover the CAS");
+  };
+  StatusOr<net::HostPort> listen = net::ParseHostPort(options.listen);
+  if (!listen.ok()) return fail(listen.status());
+  const las::Client las(options.las_socket);
+  StatusOr<las::SealKeyReply> seal = las.SealKey();
+  if (!seal.ok()) return fail(seal.status());
+  {
+    StatusOr<std::unique_ptr<Store>> ours =
+        Store::Open(options.data_dir, seal->key);
+    if (ours.ok()) {
+      return fail(FailedPreconditionError(
+          "the state in " + options.data_dir +
+          " opens with this CAS's seal key: there is nothing to recover; "
+          "start without --recover"));
+    }
+    if (ours.status().code() != StatusCode::kFailedPrecondition) {
+      return fail(ours.status());
+    }
+  }
+  StatusOr<RecoveryFile> file =
+      ReadRecoveryFile(options.data_dir + "/" + kRecoveryFileName);
+  if (!file.ok()) return fail(file.status());
+
+  // A key for this recovery only; the state's own TLS key is inside it.
+  StatusOr<crypto::PrivateKey> key =
+      crypto::PrivateKey::Generate(crypto::KeyType::kP256);
+  if (!key.ok()) return fail(key.status());
+  const auto now = options.clock();
+  StatusOr<crypto::Certificate> certificate =
+      net::MakeSelfSignedIdentityCertificate(
+          *key, "Coffer CAS (recovering)", now - std::chrono::minutes(5),
+          std::chrono::hours(24), {"localhost"}, {"127.0.0.1"});
+  if (!certificate.ok()) return fail(certificate.status());
+  StatusOr<las::QuoteReply> quote =
+      las.Quote(crypto::Sha256(key->PublicKeyDer()));
+  if (!quote.ok()) return fail(quote.status());
+  StatusOr<crypto::PrivateKey> own_key =
+      crypto::PrivateKey::FromDer(key->ToDer().span());
+  if (!own_key.ok()) return fail(own_key.status());
+  const CasIdentity identity{.key = *std::move(key),
+                             .certificate = std::move(*certificate),
+                             .quote = std::move(quote->quote),
+                             .platform_id = quote->platform_id,
+                             .measurement = HexEncode(quote->mr_enclave)};
+  RecoveryServer recovery(*std::move(file), *std::move(own_key));
+  const std::string data_dir = options.data_dir;
+  const crypto::SecretBytes& seal_key = seal->key;
+
+  net::Router router;
+  COFFER_RETURN_IF_ERROR(
+      router.Add("GET", "/v1/evidence",
+                 [&identity](const net::Request&) -> StatusOr<net::Response> {
+                   return net::JsonResponse(identity.EvidenceJson());
+                 }));
+  COFFER_RETURN_IF_ERROR(
+      router.Add("GET", "/v1/cas/recovery",
+                 [&recovery](const net::Request&) -> StatusOr<net::Response> {
+                   return net::JsonResponse(recovery.StatusJson());
+                 }));
+  auto add_share = [&](const net::Request& request) -> StatusOr<net::Response> {
+    const nlohmann::json body =
+        nlohmann::json::parse(request.body, nullptr, false);
+    if (!body.is_object() || !body.contains("officer") ||
+        !body["officer"].is_string() || !body.contains("share") ||
+        !body["share"].is_string()) {
+      return InvalidArgumentError(
+          "request body must be {\"officer\": HEX, \"share\": HEX}");
+    }
+    StatusOr<Bytes> box = HexDecode(body["share"].get<std::string>());
+    if (!box.ok()) return InvalidArgumentError("\"share\" must be hex");
+    COFFER_RETURN_IF_ERROR(
+        recovery.AddShare(body["officer"].get<std::string>(), *box));
+    Status recovered =
+        recovery.TryRecover([&](const crypto::SecretBytes& state_key) {
+          return Store::Recover(data_dir, seal_key, state_key).status();
+        });
+    if (!recovered.ok() &&
+        recovered.code() != StatusCode::kFailedPrecondition) {
+      return recovered;
+    }
+    return net::JsonResponse(recovery.StatusJson());
+  };
+  COFFER_RETURN_IF_ERROR(router.Add("POST", "/v1/cas/recovery/share", add_share,
+                                    net::RouteOptions{.require_json = true}));
+  const net::TlsIdentity tls_identity{
+      .key = &identity.key, .chain = std::span(&identity.certificate, 1)};
+  StatusOr<std::shared_ptr<const net::TlsContext>> tls =
+      net::MakeServerTlsContext(tls_identity);
+  if (!tls.ok()) return fail(tls.status());
+  net::ServerConfig config;
+  config.host = listen->host;
+  config.port = listen->port;
+  config.handler_threads = 1;
+  StatusOr<std::unique_ptr<net::HttpServer>> server =
+      net::HttpServer::Start(config, *std::move(tls), std::move(router));
+  if (!server.ok()) return fail(server.status());
+  Log(LogLevel::kWarning, "CAS in recovery mode: waiting for officers' shares",
+      {{"address", (*server)->address()},
+       {"measurement", identity.measurement}});
+  listening((*server)->address());
+  const bool recovered = recovery.WaitRecovered(stop);
+  (*server)->Stop();
+  if (!recovered) {
+    return UnavailableError("stopped before enough shares had arrived");
+  }
+  Log(LogLevel::kWarning, "CAS state recovered from officers' shares",
+      {{"data_dir", data_dir}});
+  return recovery.contributors();
 }
 
 CasService::CasService(std::unique_ptr<Parts> parts)

@@ -19,6 +19,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -47,12 +48,30 @@ struct CasOptions {
   // HOST:PORT of a running member to take the state from (handover.h);
   // data_dir must hold no state then.
   std::string join;
+  // Recovery officers' P-256 public keys (PEM files) and the threshold, for
+  // a new state (recovery.h).
+  std::vector<std::string> recovery_officers;
+  int recovery_threshold = 0;
+  // Officers whose shares recovered this state (set after Recover).
+  std::vector<std::string> recovered_by;
   Clock clock = [] { return std::chrono::system_clock::now(); };
 };
 
 class CasService {
  public:
   static StatusOr<std::unique_ptr<CasService>> Start(CasOptions options);
+
+  // Recovery mode (recovery.h) for a state whose key this CAS cannot
+  // unseal: serves its evidence and the recovery routes on options.listen
+  // (`listening` gets the address) until enough officers' shares opened
+  // the state, which is then sealed for this CAS; returns those officers.
+  // Or until `stop` returns true: kUnavailable. Failure:
+  // kFailedPrecondition when the state opens already (nothing to recover);
+  // kNotFound without recovery.json.
+  static StatusOr<std::vector<std::string>> Recover(
+      const CasOptions& options,
+      const std::function<void(const std::string&)>& listening,
+      const std::function<bool()>& stop);
   ~CasService();
   CasService(const CasService&) = delete;
   CasService& operator=(const CasService&) = delete;

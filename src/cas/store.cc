@@ -516,6 +516,68 @@ StatusOr<std::optional<SecretBytes>> Store::GetIdentity(std::string_view name) {
   return std::optional<SecretBytes>(std::move(value));
 }
 
+StatusOr<std::unique_ptr<Store>> Store::Recover(const std::string& dir,
+                                                const SecretBytes& seal_key,
+                                                const SecretBytes& state_key) {
+  const std::string path = dir + "/" + std::string(kStateFileName);
+  const std::string context = "cannot recover the CAS state in " + dir;
+  if (seal_key.size() != crypto::kAesGcmKeySize ||
+      state_key.size() != crypto::kAesGcmKeySize) {
+    return InvalidArgumentError(context + ": keys must be 32 bytes");
+  }
+  sqlite3* raw = nullptr;
+  const int rc = sqlite3_open_v2(
+      path.c_str(), &raw,
+      SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW,
+      nullptr);
+  sqlite::DbPtr db(raw);
+  if (rc != SQLITE_OK) {
+    return sqlite::Error(raw, rc, "open " + path).WithContext(context);
+  }
+  sqlite3_busy_timeout(raw, kBusyTimeoutMs);
+  {
+    Transaction txn(raw);
+    COFFER_RETURN_IF_ERROR(txn.Begin("recover " + path).WithContext(context));
+    // Some row must open with the key: every state has its identities.
+    COFFER_ASSIGN_OR_RETURN(
+        auto rows,
+        Statement::Prepare(raw, "SELECT name, value FROM identities"));
+    bool opened = false;
+    {
+      auto use = rows->Use();
+      COFFER_ASSIGN_OR_RETURN(bool row, rows->Step("read " + path));
+      if (row) {
+        opened = crypto::AesGcmOpen(state_key, rows->ColumnBlob(1),
+                                    IdentityAd(rows->ColumnText(0)))
+                     .ok();
+      }
+    }
+    if (!opened) {
+      return PermissionDeniedError(
+          context +
+          ": the recovered key does not open this state (a wrong share, or "
+          "shares of another state)");
+    }
+    COFFER_ASSIGN_OR_RETURN(
+        Bytes sealed,
+        crypto::AesGcmSeal(seal_key, state_key.span(), StateKeyAd()));
+    COFFER_ASSIGN_OR_RETURN(
+        auto update,
+        Statement::Prepare(raw,
+                           "UPDATE meta SET sealed_state_key = ?1 WHERE id = "
+                           "1"));
+    {
+      auto use = update->Use();
+      update->BindBlob(1, sealed);
+      COFFER_RETURN_IF_ERROR(
+          update->Step("seal the recovered key").status().WithContext(context));
+    }
+    COFFER_RETURN_IF_ERROR(txn.Commit("recover " + path).WithContext(context));
+  }
+  db.reset();
+  return Open(dir, seal_key);
+}
+
 Status Store::DeleteIdentity(std::string_view name) {
   std::lock_guard<std::mutex> lock(mu_);
   COFFER_ASSIGN_OR_RETURN(

@@ -103,6 +103,15 @@ class Store {
   // Failure: kFailedPrecondition "DIR holds a CAS state already" (a member
   // joins with an empty directory); kDataLoss when a row does not decrypt
   // (then DIR's new file is removed again); Open's errors.
+  // A state whose sealed key does not open with `seal_key` (its member is
+  // lost), recovered with `state_key` (recovery.h): checks that the key
+  // opens the state's rows, seals it with `seal_key`, then opens the state.
+  // Failure: kPermissionDenied "the recovered key does not open this
+  // state"; Open's errors. Nothing changes before the key is checked.
+  static StatusOr<std::unique_ptr<Store>> Recover(
+      const std::string& dir, const crypto::SecretBytes& seal_key,
+      const crypto::SecretBytes& state_key);
+
   static StatusOr<std::unique_ptr<Store>> Adopt(
       const std::string& dir, const crypto::SecretBytes& seal_key,
       const StateSnapshot& snapshot);

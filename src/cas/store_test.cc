@@ -364,6 +364,32 @@ TEST_F(StoreTest, AdoptingRowsThatDoNotOpenLeavesNothing) {
   EXPECT_NE(::stat((next_dir + "/cas-state.db").c_str(), &st), 0);
 }
 
+// Recovery (recovery.h): the state key, recovered elsewhere, reseals a
+// state for another seal key; a wrong key changes nothing.
+TEST_F(StoreTest, RecoverReSealsWithTheRightStateKeyOnly) {
+  SecretBytes state_key;
+  {
+    auto store = OpenStore(1);
+    SessionRecord a = Record("a", 1);
+    ASSERT_TRUE(store->CreateSession(a).ok());
+    ASSERT_TRUE(
+        store->PutIdentity("tls", crypto::SecretBytes(AsBytes("key"))).ok());
+    state_key = std::move(store->Snapshot().value().state_key);
+  }
+  const std::string before = ReadAll(DbPath());
+  EXPECT_EQ(Store::Recover(StateDir(), Key(2), Key(9)).status().code(),
+            StatusCode::kPermissionDenied);
+  EXPECT_EQ(ReadAll(DbPath()), before);
+  StatusOr<std::unique_ptr<Store>> recovered =
+      Store::Recover(StateDir(), Key(2), state_key);
+  ASSERT_TRUE(recovered.ok()) << recovered.status().ToString();
+  EXPECT_TRUE((*recovered)->GetSession("a").ok());
+  recovered->reset();
+  EXPECT_TRUE(Store::Open(StateDir(), Key(2)).ok());
+  EXPECT_EQ(Store::Open(StateDir(), Key(1)).status().code(),
+            StatusCode::kFailedPrecondition);
+}
+
 TEST_F(StoreTest, ShortSealKeyIsInvalid) {
   StatusOr<std::unique_ptr<Store>> store =
       Store::Open(StateDir(), SecretBytes(16));

@@ -1,13 +1,24 @@
 // `coffer cas approve|revoke|members`: the CAS owners' commands for the CAS
 // itself (src/cas/governance.h): which builds and platforms may hold its
-// state, and which members have held it.
+// state, and which members have held it. `coffer cas recover`: a recovery
+// officer's share for a recovering CAS (src/cas/recovery.h).
+#include <algorithm>
+#include <chrono>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "cas/cas_client.h"
+#include "cas/evidence_check.h"
+#include "cas/recovery.h"
 #include "cli/commands.h"
+#include "common/encoding.h"
+#include "common/files.h"
+#include "crypto/hash.h"
+#include "crypto/sealed_box.h"
+#include "net/tls.h"
 
 namespace coffer::cli {
 namespace {
@@ -92,6 +103,93 @@ int RunMembers(const std::string& address) {
   return kExitOk;
 }
 
+struct RecoverFlags {
+  std::string cas;
+  std::string key;
+  std::string shares;
+  std::vector<std::string> mrenclaves;
+  bool accept_simulation = false;
+};
+
+// The officer's share, opened with their key, sealed again to the
+// recovering CAS's attested key and posted to it.
+int RunRecover(const RecoverFlags& flags) {
+  auto fail = [](const Status& status, int code) {
+    return Fail("recover", status.message(), code);
+  };
+  StatusOr<std::string> pem = ReadFile(flags.key);
+  if (!pem.ok()) return fail(pem.status(), kExitBadInput);
+  StatusOr<crypto::PrivateKey> key = crypto::PrivateKey::FromPem(*pem);
+  if (!key.ok())
+    return fail(key.status().WithContext(flags.key), kExitBadInput);
+  const std::string officer = HexEncode(crypto::Sha256(key->PublicKeyDer()));
+  StatusOr<cas::RecoveryFile> file = cas::ReadRecoveryFile(flags.shares);
+  if (!file.ok()) return fail(file.status(), kExitBadInput);
+  const auto entry = std::find_if(
+      file->shares.begin(), file->shares.end(),
+      [&](const cas::RecoveryShare& s) { return s.officer == officer; });
+  if (entry == file->shares.end()) {
+    return Fail("recover",
+                "this key (" + officer + ") is not one of the officers of " +
+                    flags.shares,
+                kExitBadInput);
+  }
+  StatusOr<crypto::SecretBytes> share = crypto::OpenSealedBox(
+      *key, entry->sealed, cas::RecoveryShareAd(officer, entry->x, false));
+  if (!share.ok()) return fail(share.status(), kExitBadInput);
+
+  StatusOr<cas::CasAddress> address = cas::ParseCasAddress(
+      flags.cas.empty() ? cas::DefaultCasAddress() : flags.cas);
+  if (!address.ok()) return fail(address.status(), kExitBadInput);
+  const auto now = std::chrono::system_clock::now();
+  StatusOr<crypto::Certificate> certificate =
+      net::MakeSelfSignedIdentityCertificate(*key, "coffer recovery officer",
+                                             now - std::chrono::minutes(5),
+                                             std::chrono::hours(1));
+  if (!certificate.ok()) return fail(certificate.status(), kExitRefused);
+  const net::TlsIdentity identity{&*key, {&*certificate, 1}};
+  StatusOr<std::unique_ptr<cas::CasClient>> connected =
+      cas::CasClient::ConnectForAttestation(*address, identity);
+  if (!connected.ok()) return fail(connected.status(), kExitUnavailable);
+  cas::CasClient& client = **connected;
+  StatusOr<cas::CasEvidence> evidence = client.Evidence();
+  if (!evidence.ok()) return fail(evidence.status(), kExitUnavailable);
+  // The share goes only to a CAS that proved it is the expected build.
+  cas::EvidenceOptions trust;
+  trust.mrenclaves = flags.mrenclaves;
+  trust.accept_simulation = flags.accept_simulation;
+  trust.now = now;
+  StatusOr<cas::TrustedCas> trusted =
+      cas::CheckEvidence(*evidence, client.server_certificate_der(), trust);
+  if (!trusted.ok()) {
+    return Fail("recover",
+                "the CAS at " + client.address() +
+                    " is not trusted: " + trusted.status().message(),
+                kExitUnavailable);
+  }
+  StatusOr<crypto::PublicKey> cas_key = trusted->certificate.public_key();
+  if (!cas_key.ok()) return fail(cas_key.status(), kExitUnavailable);
+  StatusOr<Bytes> box = crypto::SealToPublicKey(
+      *cas_key, share->span(), cas::RecoveryShareAd(officer, entry->x, true));
+  if (!box.ok()) return fail(box.status(), kExitRefused);
+  const Json body = {{"officer", officer}, {"share", HexEncode(*box)}};
+  StatusOr<std::string> answer =
+      client.Call("POST", "/v1/cas/recovery/share", body.dump());
+  if (!answer.ok()) {
+    return fail(answer.status(), ExitCodeForCasError(answer.status()));
+  }
+  const Json status = Json::parse(*answer, nullptr, false);
+  if (status.is_object() && status.value("recovered", false)) {
+    std::cout << "share given; the CAS recovered its state\n";
+  } else if (status.is_object()) {
+    std::cout << "share given: " << status.value("received", 0) << " of "
+              << status.value("threshold", 0) << " so far\n";
+  } else {
+    std::cout << *answer << "\n";
+  }
+  return kExitOk;
+}
+
 void AddApproval(CLI::App& cas, bool approve, ExitCode& exit_code) {
   auto flags = std::make_shared<ApprovalFlags>();
   CLI::App* command = cas.add_subcommand(
@@ -127,6 +225,31 @@ void AddCasGovernanceCommands(CLI::App& cas, ExitCode& exit_code) {
   AddCasOption(members, *address);
   members->callback(
       [address, &exit_code] { exit_code.value = RunMembers(*address); });
+
+  auto recover_flags = std::make_shared<RecoverFlags>();
+  CLI::App* recover = cas.add_subcommand(
+      "recover",
+      "As a recovery officer: give your share to a CAS in recovery mode "
+      "(`cas serve --recover`), after checking its evidence; your share "
+      "is sealed to the key that evidence binds");
+  AddCasOption(recover, recover_flags->cas);
+  recover
+      ->add_option("--key", recover_flags->key,
+                   "Your private key, PEM (the pair of the public key "
+                   "given as --recovery-officer)")
+      ->required();
+  recover
+      ->add_option("--shares", recover_flags->shares,
+                   "The state's recovery.json")
+      ->required();
+  recover->add_option("--mrenclave", recover_flags->mrenclaves,
+                      "An accepted CAS measurement (repeatable; default: "
+                      "this coffer's own)");
+  recover->add_flag("--accept-simulation", recover_flags->accept_simulation,
+                    "Trust a CAS whose quote is a simulation quote");
+  recover->callback([recover_flags, &exit_code] {
+    exit_code.value = RunRecover(*recover_flags);
+  });
 }
 
 }  // namespace coffer::cli

@@ -26,6 +26,9 @@ struct ServeFlags {
   std::string collateral;
   std::vector<std::string> owners;
   std::string join;
+  std::vector<std::string> recovery_officers;
+  int recovery_threshold = 0;
+  bool recover = false;
 };
 
 struct AuditFlags {
@@ -55,8 +58,32 @@ int RunServe(const ServeFlags& flags) {
   if (!flags.collateral.empty()) options.collateral_file = flags.collateral;
   options.owners = flags.owners;
   options.join = flags.join;
+  options.recovery_officers = flags.recovery_officers;
+  options.recovery_threshold = flags.recovery_threshold;
   // Before any thread exists, so that every thread inherits the mask.
   const sigset_t signals = BlockStopSignals();
+  if (flags.recover) {
+    // Officers' shares first (recovery.h); then this CAS serves the state.
+    std::atomic<bool> stop{false};
+    std::atomic<bool> done{false};
+    std::thread waiter([&] {
+      WaitForStopSignal(
+          signals, [&done] { return done.load(); }, [&stop] { stop = true; });
+    });
+    StatusOr<std::vector<std::string>> officers = cas::CasService::Recover(
+        options,
+        [](const std::string& address) {
+          std::cout << address << std::endl;  // officers connect here
+        },
+        [&stop] { return stop.load(); });
+    done = true;
+    waiter.join();
+    if (!officers.ok()) {
+      return Fail("serve", officers.status(),
+                  ExitCodeForStartError(officers.status()));
+    }
+    options.recovered_by = *std::move(officers);
+  }
   StatusOr<std::unique_ptr<cas::CasService>> service =
       cas::CasService::Start(options);
   if (!service.ok()) {
@@ -140,6 +167,18 @@ void AddCasServerCommands(CLI::App& cas, ExitCode& exit_code) {
                     "`coffer cas whoami` prints it. Only owners approve "
                     "builds and platforms (`coffer cas approve`); owners are "
                     "fixed when the state is made");
+  serve->add_option(
+      "--recovery-officer", serve_flags->recovery_officers,
+      "A recovery officer's P-256 public key, PEM (repeatable; "
+      "a new state only): the state key is split among them, "
+      "each share sealed to one officer, into DATA/recovery.json");
+  serve->add_option("--recovery-threshold", serve_flags->recovery_threshold,
+                    "How many officers together can recover the state");
+  serve->add_flag("--recover", serve_flags->recover,
+                  "The --data directory holds a copy of a lost member's "
+                  "state: serve the recovery routes until enough officers "
+                  "(`coffer cas recover`) gave their shares, then serve it. "
+                  "Prints the recovery address first, then the CAS's");
   serve->add_option("--join", serve_flags->join,
                     "HOST:PORT of a running CAS member: take its state into "
                     "the empty --data directory (an upgrade: this build and "

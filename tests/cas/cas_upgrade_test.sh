@@ -91,21 +91,8 @@ must "the CAS starts again on its state (same address: the pin holds)" \
 a=$member a_pid=$member_pid
 
 # 2. The confidential MariaDB with data, on the old CAS.
-export DBSESSION="MariaDBSession-$RANDOM" DBCLIENT="MariaDBClientSession-$RANDOM"
-export PLATFORMS=$("$coffer_a" las platform-id)
-export MARIADB_MRENCLAVE=$("$coffer_a" measure mariadbd)
-export CLIENT_MRENCLAVE=$("$coffer_a" measure mariadb)
-export MARIADB_DATADIR="$work/data" MARIADB_PORT=$(free_port)
-mkdir -p "$MARIADB_DATADIR"
 marker="Upgrade-$RANDOM-Marker"
-"$coffer_a" session create --name "$DBCLIENT" --use-env templates/mariadb/dbclient.yml >/dev/null
-must "the database session is created" \
-  "$coffer_a" session create --name "$DBSESSION" --use-env templates/mariadb/dbsession.yml
-session_hash=$("$coffer_a" session read "$DBSESSION" 2>&1 >/dev/null | sed -n 's/^hash //p')
-must "MariaDB starts under the old CAS" start_db "$work/db1.log"
-expect "the application writes data" 0 "" -- \
-  db_sql "CREATE TABLE t (id INT PRIMARY KEY, v TEXT); INSERT INTO t VALUES (1, '$marker')"
-stop_db
+mariadb_with_marker "$marker"
 
 # 3. Builds and platforms that are not approved get nothing.
 mkdir -p "$work/cas-b"

@@ -36,6 +36,27 @@ start_db() {
   return 1
 }
 
+# mariadb_with_marker MARKER: the sessions of templates/mariadb/ (fresh
+# names, exported as for the templates), MariaDB started once on an empty
+# data directory, a row holding MARKER written (table t), MariaDB stopped;
+# sets $session_hash. For tests that then change the CAS under the data.
+mariadb_with_marker() {
+  export DBSESSION="MariaDBSession-$RANDOM" DBCLIENT="MariaDBClientSession-$RANDOM"
+  export PLATFORMS=$("$coffer" las platform-id)
+  export MARIADB_MRENCLAVE=$("$coffer" measure mariadbd)
+  export CLIENT_MRENCLAVE=$("$coffer" measure mariadb)
+  export MARIADB_DATADIR="$work/data" MARIADB_PORT=$(free_port)
+  mkdir -p "$MARIADB_DATADIR"
+  "$coffer" session create --name "$DBCLIENT" --use-env templates/mariadb/dbclient.yml >/dev/null
+  must "the database session is created" \
+    "$coffer" session create --name "$DBSESSION" --use-env templates/mariadb/dbsession.yml
+  session_hash=$("$coffer" session read "$DBSESSION" 2>&1 >/dev/null | sed -n 's/^hash //p')
+  must "MariaDB starts" start_db "$work/db1.log"
+  expect "the application writes data" 0 "" -- \
+    db_sql "CREATE TABLE t (id INT PRIMARY KEY, v TEXT); INSERT INTO t VALUES (1, '$1')"
+  stop_db
+}
+
 # stop_db: SIGTERM to the runtime, which forwards it; waits for the end.
 stop_db() {
   [[ -n ${db_pid:-} ]] || return 0
