@@ -227,7 +227,7 @@ Status AddGovernanceRoutes(net::Router& router, Governance& governance,
                        const net::Request& request) -> StatusOr<net::Response> {
               COFFER_ASSIGN_OR_RETURN(auto change, ApprovalBody(request));
               const std::string& caller = request.peer.spki_sha256_hex;
-              const Status changed =
+              Status changed =
                   approve
                       ? governance.Approve(caller, change.first, change.second)
                       : governance.Revoke(caller, change.first, change.second);

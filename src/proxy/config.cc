@@ -232,6 +232,7 @@ StatusOr<std::vector<Bytes>> LoadCaDer(const std::string& path) {
   COFFER_ASSIGN_OR_RETURN(std::vector<crypto::Certificate> cas,
                           LoadCertificates(path));
   std::vector<Bytes> der;
+  der.reserve(cas.size());
   for (const crypto::Certificate& ca : cas) der.push_back(ca.ToDer());
   return der;
 }

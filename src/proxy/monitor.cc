@@ -3,9 +3,9 @@
 #include <mysql.h>
 
 #include <algorithm>
+#include <cctype>
+#include <charconv>
 #include <chrono>
-#include <cinttypes>
-#include <cstdio>
 #include <map>
 
 #include "common/log.h"
@@ -148,14 +148,27 @@ std::vector<Gtid> ParseGtids(std::string_view list) {
   std::vector<Gtid> out;
   while (!list.empty()) {
     const size_t comma = list.find(',');
-    std::string text(list.substr(0, comma));
+    std::string_view text = list.substr(0, comma);
     list = comma == std::string_view::npos ? "" : list.substr(comma + 1);
-    Gtid gtid;
-    char tail = 0;
-    if (std::sscanf(text.c_str(), " %" SCNu64 "-%" SCNu64 "-%" SCNu64 "%c",
-                    &gtid.domain, &gtid.server, &gtid.sequence, &tail) == 3) {
-      out.push_back(gtid);
+    while (!text.empty() && std::isspace(static_cast<unsigned char>(text[0]))) {
+      text.remove_prefix(1);
     }
+    // DOMAIN-SERVER-SEQUENCE, three decimal numbers and nothing else.
+    Gtid gtid;
+    const char* at = text.data();
+    const char* end = text.data() + text.size();
+    bool ok = true;
+    for (uint64_t* part : {&gtid.domain, &gtid.server, &gtid.sequence}) {
+      if (part != &gtid.domain) {
+        ok = ok && at < end && *at == '-';
+        if (ok) ++at;
+      }
+      if (!ok) break;
+      const auto parsed = std::from_chars(at, end, *part);
+      ok = parsed.ec == std::errc() && parsed.ptr != at;
+      at = parsed.ptr;
+    }
+    if (ok && at == end) out.push_back(gtid);
   }
   return out;
 }
