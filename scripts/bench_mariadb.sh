@@ -319,7 +319,7 @@ sysbench_conf() { (cd "$work" && "$coffer" run --config-id "$BENCHCLIENT/sysbenc
 run_conf() {
   local t0 log="$work/confidential/mariadbd.$(date +%s%N).log"
   t0=$(now)
-  "$coffer" run --config-id "$DBSESSION/mariadb" >"$log" 2>&1 &
+  "$coffer" run --daemon --config-id "$DBSESSION/mariadb" >"$log" 2>&1 &
   db_pid=$!
   pids+=("$db_pid")
   started_s=$(wait_ready "$log" "$db_pid" "$t0") ||

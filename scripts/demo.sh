@@ -71,7 +71,7 @@ show "$coffer" session create --name="$DBCLIENT" --use-env templates/mariadb/dbc
 show "$coffer" session create --name="$DBSESSION" --use-env templates/mariadb/dbsession.yml
 
 step "5. MariaDB under the runtime: keys and certificates only from the CAS"
-echo "+ $coffer run --config-id $DBSESSION/mariadb &"
+echo "+ $coffer run --daemon --config-id $DBSESSION/mariadb &"
 if ! start_db "$work/mariadb.log"; then
   echo "MariaDB did not start:"; cat "$work/mariadb.log" "$work/client.err"; exit 1
 fi
@@ -119,7 +119,7 @@ echo "   -> none of $count files holds the personal data in clear text"
 summary+=("scanned   $count files written: no personal data in clear text")
 
 if [[ ${KEEP:-0} == 1 ]]; then
-  echo "+ $coffer run --config-id $DBSESSION/mariadb &   (again, for KEEP=1)"
+  echo "+ $coffer run --daemon --config-id $DBSESSION/mariadb &   (again, for KEEP=1)"
   start_db "$work/mariadb.log"
 fi
 

@@ -89,17 +89,17 @@ PROXY_PORT=$LB_PORT "$coffer" session create --name="$ANALYST" --use-env templat
 show "$coffer" session create --name="$DBSESSION" --use-env templates/mariadb-scalable/dbsession.yml
 
 step "5. The primary MariaDB under the runtime: keys and certificates only from the CAS"
-echo "+ $coffer run --config-id $DBSESSION/primary &"
+echo "+ $coffer run --daemon --config-id $DBSESSION/primary &"
 start_primary "$work/primary.log" || fail "the primary did not start"
 grep -m1 "coffer run:" "$work/primary.log" | sed 's/^/   /'
 summary+=("started   the primary MariaDB on 127.0.0.1:$MARIADB_PORT, attested")
 
 step "6. Two masking proxies under the runtime, HAProxy in front of them"
-echo "+ $coffer run --config-id $DBSESSION/proxy &"
+echo "+ $coffer run --daemon --config-id $DBSESSION/proxy &"
 start_proxy proxy1 || fail "the first proxy did not start"
 echo "   listening on $(tail -n 1 "$work/proxy1.out")"
 A2=$(free_port) || fail "no free port"
-echo "+ $coffer run --config-id $DBSESSION/proxy -- --listen=127.0.0.1:$P2 --admin=127.0.0.1:$A2 &"
+echo "+ $coffer run --daemon --config-id $DBSESSION/proxy -- --listen=127.0.0.1:$P2 --admin=127.0.0.1:$A2 &"
 start_proxy proxy2 "$P2" "$A2" || fail "the second proxy did not start"
 echo "   listening on $(tail -n 1 "$work/proxy2.out")"
 echo "+ haproxy -db -f $work/haproxy.cfg &   (mode tcp, balance roundrobin, tcp-check on the MySQL greeting)"
@@ -126,7 +126,7 @@ R2=$(free_port)
 for name in r1 r2; do
   port=$R1
   [[ $name == r2 ]] && port=$R2
-  echo "+ $coffer run --config-id $DBSESSION/replica -- --port=$port --datadir=$work/$name &"
+  echo "+ $coffer run --daemon --config-id $DBSESSION/replica -- --port=$port --datadir=$work/$name &"
   start_replica "$name" "$port" || fail "the replica $name did not start"
   grep -m1 "coffer run:" "$work/$name.log" | sed 's/^/   /'
 done
@@ -219,7 +219,7 @@ as app "START TRANSACTION; SELECT @@server_id AS new_primary; COMMIT"
 summary+=("switched  $(sed 's/^switchover: //' "$work/operator.out")")
 
 if [[ ${KEEP:-0} == 1 ]]; then
-  echo "+ $coffer run --config-id $DBSESSION/proxy &   (again, for KEEP=1)"
+  echo "+ $coffer run --daemon --config-id $DBSESSION/proxy &   (again, for KEEP=1)"
   start_proxy proxy1 || true
 fi
 

@@ -4,7 +4,10 @@
 // Exit codes: the service's own once it runs (128 + N for signal N); 125
 // when the runtime could not start it (CAS refused, LAS or CAS not there,
 // bad input), with one line on stderr that says why. 125 is outside the
-// range programs commonly use, as with `docker run`.
+// range programs commonly use, as with `docker run`. With --daemon, a
+// service that ends with 0 although nobody asked it to stop gives 1: a
+// daemon does not end on its own unless it failed (mariadbd shuts itself
+// down cleanly when init.sql fails on its first start).
 #include <cstdlib>
 #include <iostream>
 #include <memory>
@@ -29,6 +32,7 @@ struct RunFlags {
   std::string config_id;
   std::vector<std::string> cas_mrenclaves;
   std::vector<std::string> arguments;
+  bool daemon = false;
 };
 
 std::string Environment(const char* name) {
@@ -80,12 +84,18 @@ int Run(const RunFlags& flags) {
   launch.working_directory =
       configuration.pwd.empty() ? "/" : configuration.pwd;
   launch.files = std::move(configuration.files);
-  StatusOr<int> exit_code = runtime::RunService(std::move(launch));
-  if (!exit_code.ok()) {
+  StatusOr<runtime::ServiceEnd> end = runtime::RunService(std::move(launch));
+  if (!end.ok()) {
     return Fail("cannot start " + options.config_id + ": " +
-                exit_code.status().message());
+                end.status().message());
   }
-  return *exit_code;
+  if (flags.daemon && !end->asked_to_stop && end->exit_code == 0) {
+    Fail(options.config_id + ": " + service->program_path +
+         " ended on its own (exit code 0) although nobody asked it to stop; "
+         "a daemon that ends by itself has failed: its log above says why");
+    return 1;
+  }
+  return end->exit_code;
 }
 
 }  // namespace
@@ -108,6 +118,9 @@ void AddRunCommand(CLI::App& app, ExitCode& exit_code) {
   run->add_option("--cas-mrenclave", flags->cas_mrenclaves,
                   "Accepted CAS measurement, hex (repeatable; default: this "
                   "coffer's own, coffer measure --self)");
+  run->add_flag("--daemon", flags->daemon,
+                "The service is a daemon: if it ends on its own with exit "
+                "code 0 (not after SIGTERM, SIGINT or SIGQUIT), exit 1");
   run->add_option("arguments", flags->arguments,
                   "After --: host arguments for the policy's @@1, @@2, ... "
                   "placeholders");

@@ -125,7 +125,7 @@ int ExitCodeOf(int wait_status) {
 
 }  // namespace
 
-StatusOr<int> RunService(ServiceLaunch launch) {
+StatusOr<ServiceEnd> RunService(ServiceLaunch launch) {
   size_t argument_bytes = 0;
   for (const crypto::SecretBytes& argument : launch.arguments) {
     argument_bytes += argument.size() + 1;
@@ -188,6 +188,7 @@ StatusOr<int> RunService(ServiceLaunch launch) {
     return Status(static_cast<StatusCode>(static_cast<uint8_t>(report[0])),
                   report.substr(1));
   }
+  bool asked_to_stop = false;
   for (;;) {
     siginfo_t info{};
     const int signal_number = sigwaitinfo(&forwarded, &info);
@@ -197,12 +198,16 @@ StatusOr<int> RunService(ServiceLaunch launch) {
       if (done == child) break;
       continue;
     }
+    if (signal_number == SIGTERM || signal_number == SIGINT ||
+        signal_number == SIGQUIT) {
+      asked_to_stop = true;
+    }
     // The terminal sends its signals to the whole process group, the
     // service included; only those sent to this process alone go on.
     if (info.si_code != SI_KERNEL) kill(child, signal_number);
   }
   pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
-  return ExitCodeOf(wait_status);
+  return ServiceEnd{ExitCodeOf(wait_status), asked_to_stop};
 }
 
 }  // namespace coffer::runtime

@@ -1,6 +1,6 @@
 // Starting the service and standing by it until it ends.
 //
-//   COFFER_ASSIGN_OR_RETURN(int exit_code, RunService(std::move(launch)));
+//   COFFER_ASSIGN_OR_RETURN(ServiceEnd end, RunService(std::move(launch)));
 //
 // RunService forks. The child enters a private mount namespace, writes the
 // injection files there in memory (private_files.h), changes to the
@@ -10,7 +10,9 @@
 // environment is passed on. The parent stays to forward SIGTERM, SIGINT,
 // SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 and SIGWINCH sent to it (a signal the
 // terminal already sent to the whole process group is not sent twice), and
-// returns the service's exit code, or 128 + N when signal N ended it. A
+// returns the service's exit code, or 128 + N when signal N ended it, and
+// whether it was asked to stop (SIGTERM, SIGINT or SIGQUIT reached the
+// runtime, from the terminal or not) before it ended. A
 // signal sent to the whole process group by other means than the terminal
 // (kill -TERM -PGID) reaches the service twice. If the runtime itself is
 // killed with SIGKILL, the service gets SIGTERM (PR_SET_PDEATHSIG).
@@ -45,6 +47,13 @@ struct ServiceLaunch {
   std::vector<cas::ServiceFile> files;
 };
 
-StatusOr<int> RunService(ServiceLaunch launch);
+struct ServiceEnd {
+  int exit_code = 0;
+  // False when the service ended on its own: for a daemon, a failure even
+  // with exit code 0 (mariadbd shuts down cleanly when init.sql fails).
+  bool asked_to_stop = false;
+};
+
+StatusOr<ServiceEnd> RunService(ServiceLaunch launch);
 
 }  // namespace coffer::runtime

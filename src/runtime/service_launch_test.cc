@@ -68,10 +68,10 @@ TEST_F(ServiceLaunchTest, TheServiceGetsItsFilesEnvironmentAndDirectory) {
   launch.working_directory = output_.path();
   launch.files.push_back(
       {files_.File("run/svc/key"), 0600, Secret("the-key-value")});
-  StatusOr<int> code = RunService(std::move(launch));
+  StatusOr<ServiceEnd> code = RunService(std::move(launch));
   unsetenv("COFFER_TEST_HOST_ONLY");
   ASSERT_TRUE(code.ok()) << code.status().ToString();
-  EXPECT_EQ(*code, 0);
+  EXPECT_EQ(code->exit_code, 0);
   EXPECT_EQ(Read(output_.File("file")), "the-key-value");
   const std::string env = Read(output_.File("env"));
   EXPECT_THAT(env, HasSubstr("TZ=UTC"));
@@ -96,8 +96,8 @@ TEST_F(ServiceLaunchTest, AnOrdinaryUserRunsAServiceWithPrivateFiles) {
     ServiceLaunch launch = Shell("id -u > " + seen + "; cat " +
                                  files_.File("run/k") + " >> " + seen);
     launch.files.push_back({files_.File("run/k"), 0600, Secret("user-key")});
-    StatusOr<int> code = RunService(std::move(launch));
-    _exit(code.ok() ? *code : 91);
+    StatusOr<ServiceEnd> code = RunService(std::move(launch));
+    _exit(code.ok() ? code->exit_code : 91);
   }
   int status = 0;
   waitpid(user, &status, 0);
@@ -107,12 +107,14 @@ TEST_F(ServiceLaunchTest, AnOrdinaryUserRunsAServiceWithPrivateFiles) {
 }
 
 TEST_F(ServiceLaunchTest, ExitCodesAndSignalsComeBack) {
-  StatusOr<int> code = RunService(Shell("exit 7"));
+  StatusOr<ServiceEnd> code = RunService(Shell("exit 7"));
   ASSERT_TRUE(code.ok());
-  EXPECT_EQ(*code, 7);
+  EXPECT_EQ(code->exit_code, 7);
+  EXPECT_FALSE(code->asked_to_stop);
   code = RunService(Shell("kill -KILL $$"));
   ASSERT_TRUE(code.ok());
-  EXPECT_EQ(*code, 128 + SIGKILL);
+  EXPECT_EQ(code->exit_code, 128 + SIGKILL);
+  EXPECT_FALSE(code->asked_to_stop);
 }
 
 TEST_F(ServiceLaunchTest, ForwardsTermination) {
@@ -128,19 +130,21 @@ TEST_F(ServiceLaunchTest, ForwardsTermination) {
     kill(runtime_pid, SIGTERM);
     _exit(0);
   }
-  StatusOr<int> code = RunService(Shell("trap 'exit 42' TERM; touch " + ready +
-                                        "; while :; do sleep 0.05; done"));
+  StatusOr<ServiceEnd> code =
+      RunService(Shell("trap 'exit 42' TERM; touch " + ready +
+                       "; while :; do sleep 0.05; done"));
   int status = 0;
   waitpid(sender, &status, 0);
   ASSERT_TRUE(code.ok()) << code.status().ToString();
-  EXPECT_EQ(*code, 42);
+  EXPECT_EQ(code->exit_code, 42);
+  EXPECT_TRUE(code->asked_to_stop);
 }
 
 TEST_F(ServiceLaunchTest, AFailureBeforeExecStartsNothing) {
   const std::string marker = output_.File("ran");
   ServiceLaunch launch = Shell("touch " + marker);
   launch.files.push_back({"relative/path", 0600, Secret("x")});
-  StatusOr<int> code = RunService(std::move(launch));
+  StatusOr<ServiceEnd> code = RunService(std::move(launch));
   ASSERT_FALSE(code.ok());
   EXPECT_EQ(code.status().code(), StatusCode::kInvalidArgument);
   EXPECT_THAT(code.status().message(), HasSubstr("must be absolute"));

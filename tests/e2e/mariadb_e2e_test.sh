@@ -122,6 +122,22 @@ expect "the policy update reached the service" 0 "86400" -- \
   db_sql "SELECT @@binlog_expire_logs_seconds"
 stop_db
 
+# A failed first start: a stray file where the system database's directory
+# goes makes init.sql fail, and mariadbd then shuts itself down with exit
+# code 0.
+# The runtime must not report that as success.
+broken=BrokenSession-$RANDOM
+mkdir -p "$work/broken-data" && echo stray >"$work/broken-data/mysql"
+expect "a second database session on another data directory is created" 0 "" -- \
+  env DBSESSION="$broken" MARIADB_DATADIR="$work/broken-data" \
+  "$coffer" session create --name "$broken" --use-env templates/mariadb/dbsession.yml
+expect "a failed first start of MariaDB makes coffer run --daemon fail" 1 \
+  "ended on its own (exit code 0) although nobody asked it to stop" -- \
+  timeout 300 "$coffer" run --daemon --config-id "$broken/mariadb"
+cp "$work/err" "$work/broken.log"
+expect "and MariaDB's log says why" 0 "Can't create table \`mysql\`.\`global_priv\`" -- \
+  cat "$work/broken.log"
+
 # The stolen data directory: no personal data in any file, and MariaDB
 # without the CAS's key cannot open it.
 expect "no file of the data directory holds the personal data" 1 "" -- \

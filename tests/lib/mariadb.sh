@@ -23,7 +23,7 @@ db_sql() {
 # once the attested client can query it, 1 if it exited or never answered.
 start_db() {
   local log=$1
-  "$coffer" run --config-id "$DBSESSION/mariadb" >"$log" 2>&1 &
+  "$coffer" run --daemon --config-id "$DBSESSION/mariadb" >"$log" 2>&1 &
   db_pid=$!
   pids+=("$db_pid")
   for _ in $(seq 1 600); do

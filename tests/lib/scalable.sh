@@ -45,7 +45,7 @@ _client_sql() {
 # 1 if it exited or took longer than 60 s.
 start_primary() {
   local log=$1
-  "$coffer" run --config-id "$DBSESSION/primary" >"$log" 2>&1 &
+  "$coffer" run --daemon --config-id "$DBSESSION/primary" >"$log" 2>&1 &
   primary_pid=$!
   pids+=("$primary_pid")
   for _ in $(seq 1 600); do
@@ -64,7 +64,7 @@ declare -A replica_pids=()
 start_replica() {
   local name=$1 port=$2
   mkdir -p "$work/$name"
-  "$coffer" run --config-id "$DBSESSION/replica" -- --port="$port" \
+  "$coffer" run --daemon --config-id "$DBSESSION/replica" -- --port="$port" \
     --datadir="$work/$name" >"$work/$name.log" 2>&1 &
   replica_pid=$!
   replica_pids[$name]=$replica_pid
@@ -151,7 +151,7 @@ start_proxy() {
   [[ -n $port ]] && args+=("--listen=127.0.0.1:$port")
   [[ -n $admin ]] && args+=("--admin=127.0.0.1:$admin")
   [[ ${#args[@]} -gt 0 ]] && args=(-- "${args[@]}")
-  "$coffer" run --config-id "$DBSESSION/proxy" "${args[@]}" \
+  "$coffer" run --daemon --config-id "$DBSESSION/proxy" "${args[@]}" \
     >"$work/$name.out" 2>"$work/$name.err" &
   proxy_pid=$!
   proxy_pids[$name]=$proxy_pid

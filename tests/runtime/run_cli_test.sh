@@ -109,6 +109,20 @@ wait "$runner"
 code=$?
 expect "SIGTERM is forwarded and its exit code returned" 0 "" -- test "$code" -eq 42
 expect "the service saw the signal" 0 "got-term" -- cat "$work/wait.out"
+# --daemon: a service that ends on its own with 0 has failed (as mariadbd
+# does when init.sql fails); one that was asked to stop keeps its code.
+expect "a daemon that ends by itself with exit code 0 fails the runtime" 1 \
+  "ended on its own (exit code 0) although nobody asked it to stop" -- \
+  "$coffer" run --daemon --config-id run-svc/show
+rm -f "$READY"
+"$coffer" run --daemon --config-id run-svc/show -- wait >"$work/daemon.out" 2>&1 &
+runner=$!
+pids+=("$runner")
+for _ in $(seq 1 300); do [[ -e $READY ]] && break; sleep 0.05; done
+kill -TERM "$runner"
+wait "$runner"
+code=$?
+expect "a daemon asked to stop returns its own exit code" 0 "" -- test "$code" -eq 42
 # SIGKILL cannot be forwarded; the kernel sends the service SIGTERM.
 rm -f "$READY"
 "$coffer" run --config-id run-svc/show -- wait >"$work/killed.out" 2>&1 &
