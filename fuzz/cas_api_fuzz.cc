@@ -191,7 +191,7 @@ struct Cas {
     const auto now = clock();
     const crypto::SecretBytes seal_key =
         OrDie(crypto::RandomSecret(32), "seal key");
-    store = OrDie(Store::Open(dir, seal_key), "store");
+    store = OrDie(SqliteStore::Open(dir, seal_key), "store");
     crypto::PrivateKey key =
         OrDie(crypto::PrivateKey::Generate(crypto::KeyType::kP256), "CAS key");
     crypto::Certificate certificate =

@@ -19,6 +19,8 @@ packages=(
   # Replicas: the monitor uses Connector/C (libmariadb-dev above); the tests
   # find processes and connections (pgrep, ss), the bench reads /metrics.
   procps iproute2 curl
+  # Several CAS members share one state on etcd; its tests run a cluster.
+  etcd-server etcd-client
 )
 
 missing=()

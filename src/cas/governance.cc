@@ -80,9 +80,9 @@ StatusOr<Governance::Record> Governance::Parse(std::string_view json) {
   return record;
 }
 
-std::string Governance::Serialize() const {
+std::string Governance::Serialize(const Record& record) {
   Json members = Json::array();
-  for (const MemberRecord& member : record_.members) {
+  for (const MemberRecord& member : record.members) {
     members.push_back({{"measurement", member.measurement},
                        {"platform", member.platform},
                        {"address", member.address},
@@ -90,25 +90,41 @@ std::string Governance::Serialize() const {
                        {"since", member.since},
                        {"last_seen", member.last_seen}});
   }
-  return Json{{"owners", record_.owners},
-              {"mrenclaves", record_.mrenclaves},
-              {"platforms", record_.platforms},
+  return Json{{"owners", record.owners},
+              {"mrenclaves", record.mrenclaves},
+              {"platforms", record.platforms},
               {"members", members}}
       .dump();
 }
 
-Status Governance::Save() {
-  const std::string text = Serialize();
-  return store_.PutIdentity(kGovernanceIdentity,
-                            crypto::SecretBytes(AsBytes(text)));
+Status Governance::SaveChanged(const std::function<void(Record&)>& change) {
+  // The change applies to the stored record, which another member may
+  // have changed since this one read it (a shared store); the store runs
+  // this again if it changes in between.
+  Record changed;
+  Status saved = store_.ChangeIdentity(
+      kGovernanceIdentity,
+      [&](const std::optional<crypto::SecretBytes>& current)
+          -> StatusOr<crypto::SecretBytes> {
+        changed = record_;
+        if (current.has_value()) {
+          COFFER_ASSIGN_OR_RETURN(changed, Parse(AsString(current->span())));
+        }
+        change(changed);
+        return crypto::SecretBytes(AsBytes(Serialize(changed)));
+      });
+  if (saved.ok()) record_ = std::move(changed);  // memory as stored
+  return saved;
 }
 
-Status Governance::SaveChanged(const std::function<void(Record&)>& change) {
-  Record before = record_;
-  change(record_);
-  Status saved = Save();
-  if (!saved.ok()) record_ = std::move(before);  // memory as on disk
-  return saved;
+StatusOr<Governance::Record> Governance::Latest() const {
+  COFFER_ASSIGN_OR_RETURN(std::optional<crypto::SecretBytes> stored,
+                          store_.GetIdentity(kGovernanceIdentity));
+  std::lock_guard<std::mutex> lock(mu_);
+  if (stored.has_value()) {
+    COFFER_ASSIGN_OR_RETURN(record_, Parse(AsString(stored->span())));
+  }
+  return record_;
 }
 
 int64_t Governance::Now() const {
@@ -117,17 +133,17 @@ int64_t Governance::Now() const {
       .count();
 }
 
-MemberRecord& Governance::Entry(const Self& member) {
-  for (MemberRecord& entry : record_.members) {
+MemberRecord& Governance::Entry(Record& record, const Self& member) const {
+  for (MemberRecord& entry : record.members) {
     if (entry.measurement == member.measurement &&
         entry.platform == member.platform) {
       return entry;
     }
   }
-  record_.members.push_back(MemberRecord{member.measurement, member.platform,
-                                         member.address, "serving", Now(),
-                                         Now()});
-  return record_.members.back();
+  record.members.push_back(MemberRecord{member.measurement, member.platform,
+                                        member.address, "serving", Now(),
+                                        Now()});
+  return record.members.back();
 }
 
 StatusOr<std::unique_ptr<Governance>> Governance::Load(
@@ -175,16 +191,18 @@ StatusOr<std::unique_ptr<Governance>> Governance::Load(
   std::unique_ptr<Governance> governance(
       new Governance(store, audit, std::move(clock), self, std::move(record)));
   std::lock_guard<std::mutex> lock(governance->mu_);
-  MemberRecord& me = governance->Entry(self);
-  if (me.state == "retired") {
+  if (governance->Entry(governance->record_, self).state == "retired") {
     return FailedPreconditionError(
         "this CAS state was handed over to another member (see `coffer cas "
         "members` there): it is retired. Start the new member instead; keep "
         "this directory only as a backup");
   }
-  me.address = self.address;
-  me.last_seen = governance->Now();
-  COFFER_RETURN_IF_ERROR(governance->Save());
+  COFFER_RETURN_IF_ERROR(governance->SaveChanged([&](Record& latest) {
+    MemberRecord& me = governance->Entry(latest, self);
+    me.state = "serving";
+    me.address = self.address;
+    me.last_seen = governance->Now();
+  }));
   if (fresh) {
     COFFER_RETURN_IF_ERROR(audit.Append(
         "cas.governance", {{"owners", Join(governance->record_.owners, ",")},
@@ -259,9 +277,9 @@ StatusOr<std::string> Governance::Describe(std::string_view caller) const {
         "only the CAS's owners may list its members and approvals; you are " +
         std::string(caller));
   }
-  std::lock_guard<std::mutex> lock(mu_);
+  COFFER_ASSIGN_OR_RETURN(const Record record, Latest());
   Json members = Json::array();
-  for (const MemberRecord& member : record_.members) {
+  for (const MemberRecord& member : record.members) {
     const bool me = member.measurement == self_.measurement &&
                     member.platform == self_.platform;
     members.push_back({{"measurement", member.measurement},
@@ -273,23 +291,25 @@ StatusOr<std::string> Governance::Describe(std::string_view caller) const {
                        {"this_member", me}});
   }
   return Json{
-      {"owners", record_.owners},
+      {"owners", record.owners},
       {"approved",
-       {{"mrenclaves", record_.mrenclaves}, {"platforms", record_.platforms}}},
+       {{"mrenclaves", record.mrenclaves}, {"platforms", record.platforms}}},
       {"members", members}}
       .dump();
 }
 
 Status Governance::CheckApproved(std::string_view measurement,
                                  std::string_view platform) const {
-  std::lock_guard<std::mutex> lock(mu_);
-  if (!Contains(record_.mrenclaves, Lower(measurement))) {
+  // Another member may have approved or revoked since: the stored record
+  // decides, and a store that cannot be read approves nothing.
+  COFFER_ASSIGN_OR_RETURN(const Record record, Latest());
+  if (!Contains(record.mrenclaves, Lower(measurement))) {
     return PermissionDeniedError(
         "measurement " + Short(measurement) +
         "... is not an approved CAS build (an owner approves it with `coffer "
         "cas approve --mrenclave`)");
   }
-  if (!Contains(record_.platforms, Lower(platform))) {
+  if (!Contains(record.platforms, Lower(platform))) {
     return PermissionDeniedError(
         "platform " + Short(platform) +
         "... is not an approved platform (an owner approves it with `coffer "
@@ -301,10 +321,10 @@ Status Governance::CheckApproved(std::string_view measurement,
 Status Governance::HandedOver(const Self& next) {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    COFFER_RETURN_IF_ERROR(SaveChanged([&](Record&) {
-      Entry(self_).state = "retired";
-      Entry(self_).last_seen = Now();
-      MemberRecord& successor = Entry(next);
+    COFFER_RETURN_IF_ERROR(SaveChanged([&](Record& record) {
+      Entry(record, self_).state = "retired";
+      Entry(record, self_).last_seen = Now();
+      MemberRecord& successor = Entry(record, next);
       successor.state = "serving";
       successor.address = next.address;
       successor.last_seen = Now();
@@ -318,8 +338,8 @@ Status Governance::HandedOver(const Self& next) {
 Status Governance::Joined(const Self& source) {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    COFFER_RETURN_IF_ERROR(SaveChanged([&](Record&) {
-      MemberRecord& previous = Entry(source);
+    COFFER_RETURN_IF_ERROR(SaveChanged([&](Record& record) {
+      MemberRecord& previous = Entry(record, source);
       previous.state = "retired";
       previous.last_seen = Now();
     }));
@@ -331,7 +351,11 @@ Status Governance::Joined(const Self& source) {
 
 Status Governance::ServingAt(const std::string& address) {
   std::lock_guard<std::mutex> lock(mu_);
-  return SaveChanged([&](Record&) { Entry(self_).address = address; });
+  return SaveChanged([&](Record& record) {
+    MemberRecord& me = Entry(record, self_);
+    me.address = address;
+    me.last_seen = Now();
+  });
 }
 
 bool Governance::IsSelf(std::string_view measurement,

@@ -112,13 +112,16 @@ class Governance {
         record_(std::move(record)) {}
 
   static StatusOr<Record> Parse(std::string_view json);
-  std::string Serialize() const;  // of record_, under mu_
-  Status Save();                  // under mu_
-  // Applies `change` to record_ and saves; on failure record_ is as
-  // before, so memory never runs ahead of the disk. Under mu_.
+  static std::string Serialize(const Record& record);
+  // Applies `change` to the stored record (read again in a shared store)
+  // and saves it atomically; then record_ is the saved one. On failure
+  // record_ is as before, so memory never runs ahead of the store. Under
+  // mu_.
   Status SaveChanged(const std::function<void(Record&)>& change);
+  // The stored record, which record_ then caches. Not under mu_.
+  StatusOr<Record> Latest() const;
   // The member entry for a build on a platform, made when missing.
-  MemberRecord& Entry(const Self& member);  // under mu_
+  MemberRecord& Entry(Record& record, const Self& member) const;
   int64_t Now() const;
   Status Change(std::string_view caller, std::string_view kind,
                 std::string_view value, bool approve);
@@ -128,7 +131,7 @@ class Governance {
   const Clock clock_;
   const Self self_;
   mutable std::mutex mu_;
-  Record record_;  // guarded by mu_
+  mutable Record record_;  // guarded by mu_; a cache of the stored one
 };
 
 }  // namespace coffer::cas

@@ -123,6 +123,20 @@ StatusOr<std::string> Handover::Export(const std::string& peer_identity,
     return refuse(approved.message());
   }
 
+  if (store_.shared()) {
+    // Every member serves from the same store: the newcomer needs the
+    // state key only, and this member serves on.
+    COFFER_RETURN_IF_ERROR(
+        audit_.Append("cas.join.share", {{"to_measurement", next.measurement},
+                                         {"to_platform", next.platform}}));
+    const crypto::SecretBytes state_key = store_.StateKeyCopy();
+    Log(LogLevel::kWarning, "CAS shared its state key with a joining member",
+        {{"to_measurement", next.measurement}, {"to_platform", next.platform}});
+    return Json{{"format", kHandoverFormat},
+                {"shared", true},
+                {"state_key", HexEncode(state_key.span())}}
+        .dump();
+  }
   // No request may be half done in the copy: wait for those under way,
   // and refuse new ones until the commit (or the deadline).
   std::unique_lock gate(gate_);

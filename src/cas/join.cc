@@ -145,16 +145,17 @@ StatusOr<std::unique_ptr<PendingJoin>> ResumeJoin(const JoinOptions& options,
       options.data_dir);
 }
 
-StatusOr<std::unique_ptr<PendingJoin>> JoinAndAdopt(
-    const JoinOptions& options, const crypto::SecretBytes& seal_key) {
-  const std::string audit_path = options.data_dir + "/audit.log";
-  if (access(audit_path.c_str(), F_OK) == 0) {
-    return FailedPreconditionError(
-        "cannot join: " + options.data_dir +
-        " holds an audit log already; a member joins with an empty data "
-        "directory (a join into it that did not finish is finished by "
-        "starting it without --join)");
-  }
+namespace {
+
+// What a running member answered to this member's join (steps 1 to 3).
+struct JoinAnswer {
+  std::unique_ptr<CasClient> client;
+  CasEvidence evidence;
+  crypto::PrivateKey key;  // this member's key for the join's connection
+  Json state;
+};
+
+StatusOr<JoinAnswer> RequestJoin(const JoinOptions& options) {
   const auto now = options.clock();
   COFFER_ASSIGN_OR_RETURN(crypto::PrivateKey key,
                           crypto::PrivateKey::Generate(crypto::KeyType::kP256));
@@ -178,16 +179,62 @@ StatusOr<std::unique_ptr<PendingJoin>> JoinAndAdopt(
     return answer.status().WithContext("CAS " + cas.address() +
                                        " refused the join");
   }
-  const Json state = Json::parse(*answer, nullptr, false);
+  Json state = Json::parse(*answer, nullptr, false);
   if (!state.is_object() || !state.contains("format") ||
       !state["format"].is_number_integer() ||
       state["format"].get<int64_t>() != kHandoverFormat) {
     return DataLossError("the handed-over state is not in a known format");
   }
-  StateSnapshot snapshot;
+  return JoinAnswer{*std::move(connected), std::move(evidence), std::move(key),
+                    std::move(state)};
+}
+
+StatusOr<crypto::SecretBytes> StateKeyOf(Json& state) {
   COFFER_ASSIGN_OR_RETURN(Bytes state_key, HexField(state, "state_key"));
-  snapshot.state_key = crypto::SecretBytes(state_key);
+  crypto::SecretBytes out(state_key);
   std::fill(state_key.begin(), state_key.end(), 0);
+  // The JSON's own copy of the hex.
+  std::string& hex = state["state_key"].get_ref<std::string&>();
+  std::fill(hex.begin(), hex.end(), '0');
+  return out;
+}
+
+}  // namespace
+
+StatusOr<crypto::SecretBytes> TakeSharedStateKey(const JoinOptions& options) {
+  COFFER_ASSIGN_OR_RETURN(JoinAnswer answer, RequestJoin(options));
+  if (!answer.state.value("shared", false)) {
+    return FailedPreconditionError(
+        "the member at " + options.source +
+        " does not keep its state on a shared store: join it without --store "
+        "(its state is handed over into this member's data directory)");
+  }
+  return StateKeyOf(answer.state);
+}
+
+StatusOr<std::unique_ptr<PendingJoin>> JoinAndAdopt(
+    const JoinOptions& options, const crypto::SecretBytes& seal_key) {
+  const std::string audit_path = options.data_dir + "/audit.log";
+  if (access(audit_path.c_str(), F_OK) == 0) {
+    return FailedPreconditionError(
+        "cannot join: " + options.data_dir +
+        " holds an audit log already; a member joins with an empty data "
+        "directory (a join into it that did not finish is finished by "
+        "starting it without --join)");
+  }
+  COFFER_ASSIGN_OR_RETURN(JoinAnswer answer, RequestJoin(options));
+  Json& state = answer.state;
+  if (state.value("shared", false)) {
+    return FailedPreconditionError(
+        "the member at " + options.source +
+        " keeps its state on a shared store (etcd): start this member with "
+        "the same --store");
+  }
+  const CasEvidence& evidence = answer.evidence;
+  const crypto::PrivateKey& key = answer.key;
+  std::unique_ptr<CasClient>& connected = answer.client;
+  StateSnapshot snapshot;
+  COFFER_ASSIGN_OR_RETURN(snapshot.state_key, StateKeyOf(state));
   if (!state.contains("sessions") || !state["sessions"].is_array() ||
       !state.contains("identities") || !state["identities"].is_array()) {
     return DataLossError("the handed-over state has no rows");
@@ -224,13 +271,14 @@ StatusOr<std::unique_ptr<PendingJoin>> JoinAndAdopt(
                        {"platform", evidence.platform_id},
                        {"key", std::string(AsString(key_pem.span()))}};
   auto pending = std::make_unique<PendingJoin>(
-      *std::move(connected),
+      std::move(connected),
       Governance::Self{evidence.measurement, evidence.platform_id,
                        options.source},
       options.data_dir);
   {
-    COFFER_ASSIGN_OR_RETURN(std::unique_ptr<Store> adopted,
-                            Store::Adopt(options.data_dir, seal_key, snapshot));
+    COFFER_ASSIGN_OR_RETURN(
+        std::unique_ptr<Store> adopted,
+        SqliteStore::Adopt(options.data_dir, seal_key, snapshot));
     if (Status marked = adopted->PutIdentity(
             kJoinPendingIdentity, crypto::SecretBytes(AsBytes(marker.dump())));
         !marked.ok()) {

@@ -54,6 +54,12 @@ class PendingJoin {
 StatusOr<std::unique_ptr<PendingJoin>> JoinAndAdopt(
     const JoinOptions& options, const crypto::SecretBytes& seal_key);
 
+// A member joining a shared store (etcd_store.h): steps 1 to 3, and the
+// answer is the state key only; the source serves on. Failure: as
+// JoinAndAdopt's, and kFailedPrecondition when the source's state is not
+// on a shared store.
+StatusOr<crypto::SecretBytes> TakeSharedStateKey(const JoinOptions& options);
+
 // For a state whose join did not finish (the marker is there): connects to
 // its source with the join's key, ready to commit. Null without a marker.
 StatusOr<std::unique_ptr<PendingJoin>> ResumeJoin(const JoinOptions& options,

@@ -8,6 +8,7 @@
 #include "attest/quote_verifier.h"
 #include "cas/api.h"
 #include "cas/audit_log.h"
+#include "cas/etcd_store.h"
 #include "cas/governance.h"
 #include "cas/handover.h"
 #include "cas/join.h"
@@ -84,18 +85,45 @@ StatusOr<std::unique_ptr<CasService>> CasService::Start(CasOptions options) {
         std::to_string(officers.size()) + ")"));
   }
   std::unique_ptr<PendingJoin> join;
-  if (!options.join.empty()) {
-    if (!options.owners.empty()) {
-      return Starting(InvalidArgumentError(
-          "--owner goes with a new state; a joining member takes the "
-          "owners of the state it joins"));
-    }
-    StatusOr<std::unique_ptr<PendingJoin>> joined =
-        JoinAndAdopt(JoinOptions{.source = options.join,
+  if (!options.join.empty() && !options.owners.empty()) {
+    return Starting(InvalidArgumentError(
+        "--owner goes with a new state; a joining member takes the owners of "
+        "the state it joins"));
+  }
+  const JoinOptions join_options{.source = options.join,
                                  .data_dir = options.data_dir,
                                  .las_socket = options.las_socket,
-                                 .clock = options.clock},
-                     seal->key);
+                                 .clock = options.clock};
+  if (!options.store.empty()) {
+    // The shared store: a joining member takes the state key only.
+    if (!officers.empty() && !options.join.empty()) {
+      return Starting(InvalidArgumentError(
+          "recovery officers are named when a state is made, not at a join"));
+    }
+    StatusOr<std::vector<net::HostPort>> endpoints =
+        ParseEtcdEndpoints(options.store);
+    if (!endpoints.ok()) return Starting(endpoints.status());
+    StatusOr<std::unique_ptr<EtcdClient>> etcd =
+        EtcdClient::Connect(EtcdOptions{.endpoints = *std::move(endpoints),
+                                        .ca_file = options.etcd_ca,
+                                        .cert_file = options.etcd_cert,
+                                        .key_file = options.etcd_key});
+    if (!etcd.ok()) return Starting(etcd.status());
+    StatusOr<std::unique_ptr<Store>> store =
+        [&]() -> StatusOr<std::unique_ptr<Store>> {
+      if (options.join.empty()) {
+        return EtcdStore::Open(*std::move(etcd), options.data_dir, seal->key);
+      }
+      COFFER_ASSIGN_OR_RETURN(crypto::SecretBytes state_key,
+                              TakeSharedStateKey(join_options));
+      return EtcdStore::Join(*std::move(etcd), options.data_dir, seal->key,
+                             state_key);
+    }();
+    if (!store.ok()) return Starting(store.status());
+    parts->store = *std::move(store);
+  } else if (!options.join.empty()) {
+    StatusOr<std::unique_ptr<PendingJoin>> joined =
+        JoinAndAdopt(join_options, seal->key);
     if (!joined.ok()) return Starting(joined.status());
     join = *std::move(joined);
   }
@@ -107,20 +135,18 @@ StatusOr<std::unique_ptr<CasService>> CasService::Start(CasOptions options) {
     if (fresh_join) join->Undo();
     return Starting(status);
   };
-  StatusOr<std::unique_ptr<Store>> store =
-      Store::Open(options.data_dir, seal->key);
-  if (!store.ok()) return failed(store.status());
-  parts->store = *std::move(store);
-  if (!fresh_join) {
+  if (parts->store == nullptr) {
+    StatusOr<std::unique_ptr<Store>> store =
+        SqliteStore::Open(options.data_dir, seal->key);
+    if (!store.ok()) return failed(store.status());
+    parts->store = *std::move(store);
+  }
+  if (!fresh_join && !parts->store->shared()) {
     // A join into this directory that a crash interrupted: finish it
     // before this state serves (its source may have retired, or may serve
     // again).
     StatusOr<std::unique_ptr<PendingJoin>> resumed =
-        ResumeJoin(JoinOptions{.source = "",
-                               .data_dir = options.data_dir,
-                               .las_socket = options.las_socket,
-                               .clock = options.clock},
-                   *parts->store);
+        ResumeJoin(join_options, *parts->store);
     if (!resumed.ok()) return Starting(resumed.status());
     join = *std::move(resumed);
   }
@@ -255,12 +281,18 @@ StatusOr<std::vector<std::string>> CasService::Recover(
   };
   StatusOr<net::HostPort> listen = net::ParseHostPort(options.listen);
   if (!listen.ok()) return fail(listen.status());
+  if (!options.store.empty()) {
+    return fail(FailedPreconditionError(
+        "--recover works on a SQLite state; a state on etcd is recovered by "
+        "a new member that joins a running one (if none runs, see "
+        "docs/operations.md)"));
+  }
   const las::Client las(options.las_socket);
   StatusOr<las::SealKeyReply> seal = las.SealKey();
   if (!seal.ok()) return fail(seal.status());
   {
     StatusOr<std::unique_ptr<Store>> ours =
-        Store::Open(options.data_dir, seal->key);
+        SqliteStore::Open(options.data_dir, seal->key);
     if (ours.ok()) {
       return fail(FailedPreconditionError(
           "the state in " + options.data_dir +
@@ -326,7 +358,7 @@ StatusOr<std::vector<std::string>> CasService::Recover(
         recovery.AddShare(body["officer"].get<std::string>(), *box));
     Status recovered =
         recovery.TryRecover([&](const crypto::SecretBytes& state_key) {
-          return Store::Recover(data_dir, seal_key, state_key).status();
+          return SqliteStore::Recover(data_dir, seal_key, state_key).status();
         });
     if (!recovered.ok() &&
         recovered.code() != StatusCode::kFailedPrecondition) {

@@ -12,6 +12,8 @@
 // With `join`, step 1 first takes the state (and the audit log) from a
 // running member, which hands it over (handover.h); the handover is
 // committed once this member serves, and undone if anything fails before.
+// With a shared store (etcd) a joining member takes only the state key
+// and both serve on.
 // Failure: the first step's error, with its context ("cannot start the
 // CAS: ..."), and nothing is changed on disk that was there before.
 // Thread safety: RequestStop may be called from any thread (a signal
@@ -48,6 +50,13 @@ struct CasOptions {
   // HOST:PORT of a running member to take the state from (handover.h);
   // data_dir must hold no state then.
   std::string join;
+  // Where the state lives: empty for SQLite in data_dir (store.h), or
+  // "etcd://HOST:PORT,..." for the store shared by several members
+  // (etcd_store.h); data_dir then holds this member's sealed state key
+  // and its audit log. etcd is reached over TLS: etcd_ca (required),
+  // etcd_cert and etcd_key (a client certificate, optional).
+  std::string store;
+  std::string etcd_ca, etcd_cert, etcd_key;
   // Recovery officers' P-256 public keys (PEM files) and the threshold, for
   // a new state (recovery.h).
   std::vector<std::string> recovery_officers;

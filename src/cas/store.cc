@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "cas/sqlite_handle.h"
+#include "cas/state_sealing.h"
 #include "common/encoding.h"
 #include "common/files.h"
 #include "crypto/aead.h"
@@ -39,55 +40,6 @@ CREATE TABLE identities(
   name TEXT PRIMARY KEY NOT NULL,
   value BLOB NOT NULL);
 )sql";
-
-// The associated data of every sealed value: a domain, then each field as
-// an 8-byte big-endian length and its bytes, so that different field lists
-// never give the same bytes.
-Bytes AssociatedData(std::initializer_list<std::string_view> fields) {
-  constexpr std::string_view kDomain = "coffer-cas-state-v1";
-  Bytes out(kDomain.begin(), kDomain.end());
-  for (std::string_view field : fields) {
-    uint64_t size = field.size();
-    for (int shift = 56; shift >= 0; shift -= 8) {
-      out.push_back(static_cast<uint8_t>(size >> shift));
-    }
-    out.insert(out.end(), field.begin(), field.end());
-  }
-  return out;
-}
-
-Bytes StateKeyAd() {
-  return AssociatedData(
-      {"meta", "sealed_state_key", std::to_string(kStateFormatVersion)});
-}
-
-Bytes SessionAd(std::string_view column, const SessionRecord& record) {
-  return AssociatedData({"sessions", column, record.name,
-                         std::to_string(record.revision), record.hash,
-                         record.creator});
-}
-
-Bytes IdentityAd(std::string_view name) {
-  return AssociatedData({"identities", "value", name});
-}
-
-std::string Quoted(std::string_view name) {
-  return "\"" + std::string(name) + "\"";
-}
-
-// Opens a value sealed under the state key. Any failure means the row was
-// changed or moved, or the file is corrupt.
-StatusOr<SecretBytes> Unseal(const SecretBytes& key,
-                             std::span<const uint8_t> sealed, const Bytes& ad,
-                             const std::string& what) {
-  StatusOr<SecretBytes> plain = crypto::AesGcmOpen(key, sealed, ad);
-  if (!plain.ok()) {
-    return DataLossError(what +
-                         " does not decrypt with the state key (the row was "
-                         "altered, or copied from another row or revision)");
-  }
-  return plain;
-}
 
 // Rolls back on destruction unless committed.
 class Transaction {
@@ -174,20 +126,9 @@ StatusOr<std::optional<Bytes>> ReadSealedStateKey(sqlite3* db,
   return Bytes(sealed.begin(), sealed.end());
 }
 
-Status CheckRecord(const SessionRecord& record) {
-  if (record.name.empty()) {
-    return InvalidArgumentError("a session name must not be empty");
-  }
-  if (!IsHex(record.hash, 64) || !IsHex(record.creator, 64)) {
-    return InvalidArgumentError("session " + Quoted(record.name) +
-                                ": its hash and creator must be 64 hex digits");
-  }
-  return OkStatus();
-}
-
 }  // namespace
 
-struct Store::Connection {
+struct SqliteStore::Connection {
   sqlite::DbPtr db;  // declared first: closed after the statements
   std::unique_ptr<Statement> session_head;
   std::unique_ptr<Statement> insert_session;
@@ -238,20 +179,22 @@ struct Store::Connection {
   }
 };
 
-Store::Store(std::unique_ptr<Connection> connection, SecretBytes state_key,
-             bool created)
+SqliteStore::SqliteStore(std::unique_ptr<Connection> connection,
+                         SecretBytes state_key, bool created)
     : connection_(std::move(connection)),
       state_key_(std::move(state_key)),
       created_(created) {}
 
-Store::~Store() = default;
+SqliteStore::~SqliteStore() = default;
 
-StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
-                                             const SecretBytes& seal_key) {
-  return OpenWithKey(dir, seal_key, nullptr);
+StatusOr<std::unique_ptr<Store>> SqliteStore::Open(
+    const std::string& dir, const SecretBytes& seal_key) {
+  COFFER_ASSIGN_OR_RETURN(std::unique_ptr<SqliteStore> store,
+                          OpenWithKey(dir, seal_key, nullptr));
+  return std::unique_ptr<Store>(std::move(store));
 }
 
-StatusOr<std::unique_ptr<Store>> Store::OpenWithKey(
+StatusOr<std::unique_ptr<SqliteStore>> SqliteStore::OpenWithKey(
     const std::string& dir, const SecretBytes& seal_key,
     const SecretBytes* adopt_key) {
   const std::string context = "cannot open the CAS state in " + dir;
@@ -377,22 +320,22 @@ StatusOr<std::unique_ptr<Store>> Store::OpenWithKey(
     }
   }
   COFFER_RETURN_IF_ERROR(connection->PrepareAll().WithContext(context));
-  return std::unique_ptr<Store>(
-      new Store(std::move(connection), std::move(state_key), created));
+  return std::unique_ptr<SqliteStore>(
+      new SqliteStore(std::move(connection), std::move(state_key), created));
 }
 
-Status Store::CreateSession(SessionRecord& record) {
+Status SqliteStore::CreateSession(SessionRecord& record) {
   return WriteSession(record, /*create=*/true, {});
 }
 
-Status Store::UpdateSession(SessionRecord& record,
-                            std::string_view predecessor_hash) {
+Status SqliteStore::UpdateSession(SessionRecord& record,
+                                  std::string_view predecessor_hash) {
   return WriteSession(record, /*create=*/false, predecessor_hash);
 }
 
-Status Store::WriteSession(SessionRecord& record, bool create,
-                           std::string_view predecessor_hash) {
-  COFFER_RETURN_IF_ERROR(CheckRecord(record));
+Status SqliteStore::WriteSession(SessionRecord& record, bool create,
+                                 std::string_view predecessor_hash) {
+  COFFER_RETURN_IF_ERROR(CheckSessionRecord(record));
   const std::string session = "session " + Quoted(record.name);
   const std::string what = (create ? "create " : "update ") + session;
   std::lock_guard<std::mutex> lock(mu_);
@@ -422,17 +365,8 @@ Status Store::WriteSession(SessionRecord& record, bool create,
       revision = stored + 1;
     }
   }
-  SessionRecord placed;  // the record's place, for the associated data
-  placed.name = record.name;
-  placed.hash = record.hash;
-  placed.creator = record.creator;
-  placed.revision = revision;
-  COFFER_ASSIGN_OR_RETURN(
-      Bytes policy, crypto::AesGcmSeal(state_key_, AsBytes(record.policy_text),
-                                       SessionAd("policy_text", placed)));
-  COFFER_ASSIGN_OR_RETURN(Bytes secrets,
-                          crypto::AesGcmSeal(state_key_, record.secrets.span(),
-                                             SessionAd("secrets", placed)));
+  COFFER_ASSIGN_OR_RETURN(SealedSession sealed,
+                          SealSession(state_key_, record, revision));
   Statement& write = create ? *c.insert_session : *c.update_session;
   {
     auto use = write.Use();
@@ -440,8 +374,8 @@ Status Store::WriteSession(SessionRecord& record, bool create,
     write.BindText(2, record.hash);
     write.BindText(3, record.creator);
     write.BindInt(4, revision);
-    write.BindBlob(5, policy);
-    write.BindBlob(6, secrets);
+    write.BindBlob(5, sealed.policy);
+    write.BindBlob(6, sealed.secrets);
     COFFER_RETURN_IF_ERROR(write.Step(what).status());
   }
   COFFER_RETURN_IF_ERROR(txn.Commit(what));
@@ -449,7 +383,7 @@ Status Store::WriteSession(SessionRecord& record, bool create,
   return OkStatus();
 }
 
-StatusOr<SessionRecord> Store::GetSession(std::string_view name) {
+StatusOr<SessionRecord> SqliteStore::GetSession(std::string_view name) {
   const std::string session = "session " + Quoted(name);
   std::lock_guard<std::mutex> lock(mu_);
   Statement& select = *connection_->select_session;
@@ -462,19 +396,12 @@ StatusOr<SessionRecord> Store::GetSession(std::string_view name) {
   record.hash = select.ColumnText(0);
   record.creator = select.ColumnText(1);
   record.revision = select.ColumnInt(2);
-  COFFER_ASSIGN_OR_RETURN(
-      SecretBytes policy,
-      Unseal(state_key_, select.ColumnBlob(3), SessionAd("policy_text", record),
-             session + ": its stored policy_text"));
-  COFFER_ASSIGN_OR_RETURN(
-      record.secrets,
-      Unseal(state_key_, select.ColumnBlob(4), SessionAd("secrets", record),
-             session + ": its stored secrets"));
-  record.policy_text = std::string(AsString(policy.span()));
+  COFFER_RETURN_IF_ERROR(OpenSession(state_key_, select.ColumnBlob(3),
+                                     select.ColumnBlob(4), record));
   return record;
 }
 
-StatusOr<std::vector<std::string>> Store::ListSessionNames() {
+StatusOr<std::vector<std::string>> SqliteStore::ListSessionNames() {
   std::lock_guard<std::mutex> lock(mu_);
   Statement& list = *connection_->list_names;
   auto use = list.Use();
@@ -487,7 +414,8 @@ StatusOr<std::vector<std::string>> Store::ListSessionNames() {
   return names;
 }
 
-Status Store::PutIdentity(std::string_view name, const SecretBytes& value) {
+Status SqliteStore::PutIdentity(std::string_view name,
+                                const SecretBytes& value) {
   if (name.empty()) {
     return InvalidArgumentError("an identity name must not be empty");
   }
@@ -502,7 +430,8 @@ Status Store::PutIdentity(std::string_view name, const SecretBytes& value) {
   return put.Step("store identity " + Quoted(name)).status();
 }
 
-StatusOr<std::optional<SecretBytes>> Store::GetIdentity(std::string_view name) {
+StatusOr<std::optional<SecretBytes>> SqliteStore::GetIdentity(
+    std::string_view name) {
   const std::string identity = "identity " + Quoted(name);
   std::lock_guard<std::mutex> lock(mu_);
   Statement& get = *connection_->get_identity;
@@ -516,9 +445,46 @@ StatusOr<std::optional<SecretBytes>> Store::GetIdentity(std::string_view name) {
   return std::optional<SecretBytes>(std::move(value));
 }
 
-StatusOr<std::unique_ptr<Store>> Store::Recover(const std::string& dir,
-                                                const SecretBytes& seal_key,
-                                                const SecretBytes& state_key) {
+Status SqliteStore::ChangeIdentity(std::string_view name,
+                                   const IdentityChange& change) {
+  if (name.empty()) {
+    return InvalidArgumentError("an identity name must not be empty");
+  }
+  const std::string identity = "identity " + Quoted(name);
+  std::lock_guard<std::mutex> lock(mu_);
+  Connection& c = *connection_;
+  // Other processes on the same file: the IMMEDIATE transaction holds
+  // them off between the read and the write.
+  Transaction txn(c.db.get());
+  COFFER_RETURN_IF_ERROR(txn.Begin("change " + identity));
+  std::optional<SecretBytes> current;
+  {
+    auto use = c.get_identity->Use();
+    c.get_identity->BindText(1, name);
+    COFFER_ASSIGN_OR_RETURN(bool found,
+                            c.get_identity->Step("read " + identity));
+    if (found) {
+      COFFER_ASSIGN_OR_RETURN(
+          current, Unseal(state_key_, c.get_identity->ColumnBlob(0),
+                          IdentityAd(name), identity + ": its stored value"));
+    }
+  }
+  COFFER_ASSIGN_OR_RETURN(SecretBytes next, change(current));
+  COFFER_ASSIGN_OR_RETURN(
+      Bytes sealed,
+      crypto::AesGcmSeal(state_key_, next.span(), IdentityAd(name)));
+  {
+    auto use = c.put_identity->Use();
+    c.put_identity->BindText(1, name);
+    c.put_identity->BindBlob(2, sealed);
+    COFFER_RETURN_IF_ERROR(c.put_identity->Step("store " + identity).status());
+  }
+  return txn.Commit("change " + identity);
+}
+
+StatusOr<std::unique_ptr<Store>> SqliteStore::Recover(
+    const std::string& dir, const SecretBytes& seal_key,
+    const SecretBytes& state_key) {
   const std::string path = dir + "/" + std::string(kStateFileName);
   const std::string context = "cannot recover the CAS state in " + dir;
   if (seal_key.size() != crypto::kAesGcmKeySize ||
@@ -578,7 +544,7 @@ StatusOr<std::unique_ptr<Store>> Store::Recover(const std::string& dir,
   return Open(dir, seal_key);
 }
 
-Status Store::DeleteIdentity(std::string_view name) {
+Status SqliteStore::DeleteIdentity(std::string_view name) {
   std::lock_guard<std::mutex> lock(mu_);
   COFFER_ASSIGN_OR_RETURN(
       auto remove,
@@ -589,7 +555,7 @@ Status Store::DeleteIdentity(std::string_view name) {
   return remove->Step("delete identity " + Quoted(name)).status();
 }
 
-StatusOr<StateSnapshot> Store::Snapshot() {
+StatusOr<StateSnapshot> SqliteStore::Snapshot() {
   std::lock_guard<std::mutex> lock(mu_);
   sqlite3* db = connection_->db.get();
   Transaction txn(db);
@@ -637,16 +603,16 @@ StatusOr<StateSnapshot> Store::Snapshot() {
   return snapshot;
 }
 
-StatusOr<std::unique_ptr<Store>> Store::Adopt(const std::string& dir,
-                                              const SecretBytes& seal_key,
-                                              const StateSnapshot& snapshot) {
+StatusOr<std::unique_ptr<Store>> SqliteStore::Adopt(
+    const std::string& dir, const SecretBytes& seal_key,
+    const StateSnapshot& snapshot) {
   if (snapshot.state_key.size() != crypto::kAesGcmKeySize) {
     return InvalidArgumentError("the handed-over state key has " +
                                 std::to_string(snapshot.state_key.size()) +
                                 " bytes, not " +
                                 std::to_string(crypto::kAesGcmKeySize));
   }
-  COFFER_ASSIGN_OR_RETURN(std::unique_ptr<Store> store,
+  COFFER_ASSIGN_OR_RETURN(std::unique_ptr<SqliteStore> store,
                           OpenWithKey(dir, seal_key, &snapshot.state_key));
   const std::string path = dir + "/" + std::string(kStateFileName);
   Status filled = [&]() -> Status {
@@ -692,7 +658,7 @@ StatusOr<std::unique_ptr<Store>> Store::Adopt(const std::string& dir,
     }
     return filled.WithContext("cannot adopt the handed-over state in " + dir);
   }
-  return store;
+  return std::unique_ptr<Store>(std::move(store));
 }
 
 }  // namespace coffer::cas

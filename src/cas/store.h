@@ -1,5 +1,9 @@
-// The CAS's sealed state: sessions and the CAS's own identity secrets, in
-// one SQLite file, DIR/cas-state.db.
+// The CAS's sealed state: sessions and the CAS's own identity secrets.
+// Store is what the CAS uses; two stores implement it: SqliteStore (below),
+// one SQLite file DIR/cas-state.db, the embedded default for one machine,
+// and EtcdStore (etcd_store.h), shared by several members on etcd.
+// What follows describes SqliteStore; the sealing (state_sealing.h) is the
+// same in both.
 //
 // Durability: WAL mode with synchronous=FULL, so a write that returned OK
 // survives SIGKILL and power loss; a crash mid-write leaves the previous
@@ -36,6 +40,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -83,6 +88,63 @@ struct StateSnapshot {
 
 class Store {
  public:
+  virtual ~Store() = default;
+
+  // True when this Open made a new state.
+  virtual bool created() const = 0;
+
+  // Stores a new session with revision 1 and sets record.revision.
+  // Failure: kAlreadyExists "session "N" already exists"; kInvalidArgument
+  // for an empty name or a hash or creator that is not 64 hex digits.
+  virtual Status CreateSession(SessionRecord& record) = 0;
+
+  // Replaces session record.name atomically, only if its stored hash equals
+  // `predecessor_hash`; sets record.revision to the stored one plus one.
+  // Failure: kNotFound "no session "N""; kFailedPrecondition "session "N"
+  // has hash H, not the given predecessor P (nothing changed)";
+  // kInvalidArgument as for CreateSession.
+  virtual Status UpdateSession(SessionRecord& record,
+                               std::string_view predecessor_hash) = 0;
+
+  // Failure: kNotFound "no session "N""; kDataLoss "session "N": its stored
+  // policy_text does not decrypt ..." when the row was altered or moved.
+  virtual StatusOr<SessionRecord> GetSession(std::string_view name) = 0;
+
+  // All session names, sorted bytewise.
+  virtual StatusOr<std::vector<std::string>> ListSessionNames() = 0;
+
+  // Named secrets of the CAS itself (its TLS and identity keys), encrypted
+  // like sessions. Put inserts or replaces; Get gives nullopt when absent
+  // and kDataLoss "identity "N": its stored value does not decrypt ...".
+  virtual Status PutIdentity(std::string_view name,
+                             const crypto::SecretBytes& value) = 0;
+  virtual StatusOr<std::optional<crypto::SecretBytes>> GetIdentity(
+      std::string_view name) = 0;
+  // Removes the identity `name` if present.
+  virtual Status DeleteIdentity(std::string_view name) = 0;
+
+  // Replaces identity `name` with change(its current value, or nullopt)
+  // atomically: a concurrent change by another member in between makes
+  // `change` run again on the new value. `change`'s error is returned and
+  // nothing is written.
+  using IdentityChange = std::function<StatusOr<crypto::SecretBytes>(
+      const std::optional<crypto::SecretBytes>& current)>;
+  virtual Status ChangeIdentity(std::string_view name,
+                                const IdentityChange& change) = 0;
+
+  // Every row and the state key, read in one transaction.
+  virtual StatusOr<StateSnapshot> Snapshot() = 0;
+
+  // A copy of the state key, for a member that joins a shared store.
+  virtual crypto::SecretBytes StateKeyCopy() const = 0;
+
+  // True when other members serve from the same state at once (etcd):
+  // then a member joins by taking the state key only, and nobody retires.
+  virtual bool shared() const = 0;
+};
+
+class SqliteStore final : public Store {
+ public:
   // Opens DIR/cas-state.db, creating DIR and the file when missing, and a
   // new state key when the file is new (created() is then true).
   // Failure, always without changing or deleting existing state:
@@ -116,54 +178,38 @@ class Store {
       const std::string& dir, const crypto::SecretBytes& seal_key,
       const StateSnapshot& snapshot);
 
-  ~Store();
-  Store(const Store&) = delete;
-  Store& operator=(const Store&) = delete;
+  ~SqliteStore() override;
+  SqliteStore(const SqliteStore&) = delete;
+  SqliteStore& operator=(const SqliteStore&) = delete;
 
-  // True when this Open made a new state.
-  bool created() const { return created_; }
-
-  // Stores a new session with revision 1 and sets record.revision.
-  // Failure: kAlreadyExists "session "N" already exists"; kInvalidArgument
-  // for an empty name or a hash or creator that is not 64 hex digits.
-  Status CreateSession(SessionRecord& record);
-
-  // Replaces session record.name atomically, only if its stored hash equals
-  // `predecessor_hash`; sets record.revision to the stored one plus one.
-  // Failure: kNotFound "no session "N""; kFailedPrecondition "session "N"
-  // has hash H, not the given predecessor P (nothing changed)";
-  // kInvalidArgument as for CreateSession.
+  bool created() const override { return created_; }
+  Status CreateSession(SessionRecord& record) override;
   Status UpdateSession(SessionRecord& record,
-                       std::string_view predecessor_hash);
-
-  // Failure: kNotFound "no session "N""; kDataLoss "session "N": its stored
-  // policy_text does not decrypt ..." when the row was altered or moved.
-  StatusOr<SessionRecord> GetSession(std::string_view name);
-
-  // All session names, sorted bytewise.
-  StatusOr<std::vector<std::string>> ListSessionNames();
-
-  // Named secrets of the CAS itself (its TLS and identity keys), encrypted
-  // like sessions. Put inserts or replaces; Get gives nullopt when absent
-  // and kDataLoss "identity "N": its stored value does not decrypt ...".
-  Status PutIdentity(std::string_view name, const crypto::SecretBytes& value);
+                       std::string_view predecessor_hash) override;
+  StatusOr<SessionRecord> GetSession(std::string_view name) override;
+  StatusOr<std::vector<std::string>> ListSessionNames() override;
+  Status PutIdentity(std::string_view name,
+                     const crypto::SecretBytes& value) override;
   StatusOr<std::optional<crypto::SecretBytes>> GetIdentity(
-      std::string_view name);
-  // Removes the identity `name` if present.
-  Status DeleteIdentity(std::string_view name);
-
-  // Every row and the state key, read in one transaction.
-  StatusOr<StateSnapshot> Snapshot();
+      std::string_view name) override;
+  Status DeleteIdentity(std::string_view name) override;
+  Status ChangeIdentity(std::string_view name,
+                        const IdentityChange& change) override;
+  StatusOr<StateSnapshot> Snapshot() override;
+  crypto::SecretBytes StateKeyCopy() const override {
+    return crypto::SecretBytes(state_key_.span());
+  }
+  bool shared() const override { return false; }
 
  private:
   // Open, or with `adopt_key` the creation of a new state with that key.
-  static StatusOr<std::unique_ptr<Store>> OpenWithKey(
+  static StatusOr<std::unique_ptr<SqliteStore>> OpenWithKey(
       const std::string& dir, const crypto::SecretBytes& seal_key,
       const crypto::SecretBytes* adopt_key);
   struct Connection;  // the SQLite connection and its prepared statements
 
-  Store(std::unique_ptr<Connection> connection, crypto::SecretBytes state_key,
-        bool created);
+  SqliteStore(std::unique_ptr<Connection> connection,
+              crypto::SecretBytes state_key, bool created);
   Status WriteSession(SessionRecord& record, bool create,
                       std::string_view predecessor_hash);
 

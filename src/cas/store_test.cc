@@ -100,7 +100,7 @@ class StoreTest : public ::testing::Test {
 
   std::unique_ptr<Store> OpenStore(uint8_t key_fill = 1) {
     StatusOr<std::unique_ptr<Store>> store =
-        Store::Open(StateDir(), Key(key_fill));
+        SqliteStore::Open(StateDir(), Key(key_fill));
     EXPECT_TRUE(store.ok()) << store.status().ToString();
     return store.ok() ? std::move(store).value() : nullptr;
   }
@@ -297,7 +297,8 @@ TEST_F(StoreTest, WrongSealKeyIsRefusedAndChangesNothing) {
   }
   std::string before = ReadAll(DbPath());
   ASSERT_FALSE(before.empty());
-  StatusOr<std::unique_ptr<Store>> other = Store::Open(StateDir(), Key(2));
+  StatusOr<std::unique_ptr<Store>> other =
+      SqliteStore::Open(StateDir(), Key(2));
   EXPECT_EQ(other.status(),
             FailedPreconditionError(
                 "cannot open the CAS state in " + StateDir() +
@@ -328,7 +329,7 @@ TEST_F(StoreTest, SnapshotAdoptedUnderAnotherSealKey) {
   }
   const std::string next_dir = tmp_.path() + "/next";
   StatusOr<std::unique_ptr<Store>> adopted =
-      Store::Adopt(next_dir, Key(2), snapshot);
+      SqliteStore::Adopt(next_dir, Key(2), snapshot);
   ASSERT_TRUE(adopted.ok()) << adopted.status().ToString();
   StatusOr<SessionRecord> a = (*adopted)->GetSession("a");
   ASSERT_TRUE(a.ok()) << a.status().ToString();
@@ -338,11 +339,11 @@ TEST_F(StoreTest, SnapshotAdoptedUnderAnotherSealKey) {
   ASSERT_TRUE(tls.ok() && tls->has_value());
   EXPECT_EQ(AsString((*tls)->span()), "key");
   adopted->reset();
-  EXPECT_EQ(Store::Open(next_dir, Key(1)).status().code(),
+  EXPECT_EQ(SqliteStore::Open(next_dir, Key(1)).status().code(),
             StatusCode::kFailedPrecondition);
-  EXPECT_TRUE(Store::Open(next_dir, Key(2)).ok());
+  EXPECT_TRUE(SqliteStore::Open(next_dir, Key(2)).ok());
   // A directory that holds a state already is never overwritten.
-  EXPECT_EQ(Store::Adopt(next_dir, Key(2), snapshot).status().code(),
+  EXPECT_EQ(SqliteStore::Adopt(next_dir, Key(2), snapshot).status().code(),
             StatusCode::kFailedPrecondition);
 }
 
@@ -358,7 +359,7 @@ TEST_F(StoreTest, AdoptingRowsThatDoNotOpenLeavesNothing) {
   }
   snapshot.sessions[0].secrets.back() ^= 1;
   const std::string next_dir = tmp_.path() + "/next";
-  EXPECT_EQ(Store::Adopt(next_dir, Key(2), snapshot).status().code(),
+  EXPECT_EQ(SqliteStore::Adopt(next_dir, Key(2), snapshot).status().code(),
             StatusCode::kDataLoss);
   struct stat st {};
   EXPECT_NE(::stat((next_dir + "/cas-state.db").c_str(), &st), 0);
@@ -377,22 +378,22 @@ TEST_F(StoreTest, RecoverReSealsWithTheRightStateKeyOnly) {
     state_key = std::move(store->Snapshot().value().state_key);
   }
   const std::string before = ReadAll(DbPath());
-  EXPECT_EQ(Store::Recover(StateDir(), Key(2), Key(9)).status().code(),
+  EXPECT_EQ(SqliteStore::Recover(StateDir(), Key(2), Key(9)).status().code(),
             StatusCode::kPermissionDenied);
   EXPECT_EQ(ReadAll(DbPath()), before);
   StatusOr<std::unique_ptr<Store>> recovered =
-      Store::Recover(StateDir(), Key(2), state_key);
+      SqliteStore::Recover(StateDir(), Key(2), state_key);
   ASSERT_TRUE(recovered.ok()) << recovered.status().ToString();
   EXPECT_TRUE((*recovered)->GetSession("a").ok());
   recovered->reset();
-  EXPECT_TRUE(Store::Open(StateDir(), Key(2)).ok());
-  EXPECT_EQ(Store::Open(StateDir(), Key(1)).status().code(),
+  EXPECT_TRUE(SqliteStore::Open(StateDir(), Key(2)).ok());
+  EXPECT_EQ(SqliteStore::Open(StateDir(), Key(1)).status().code(),
             StatusCode::kFailedPrecondition);
 }
 
 TEST_F(StoreTest, ShortSealKeyIsInvalid) {
   StatusOr<std::unique_ptr<Store>> store =
-      Store::Open(StateDir(), SecretBytes(16));
+      SqliteStore::Open(StateDir(), SecretBytes(16));
   EXPECT_EQ(store.status(),
             InvalidArgumentError("cannot open the CAS state in " + StateDir() +
                                  ": the seal key must be 32 bytes, got 16"));
@@ -407,7 +408,8 @@ TEST_F(StoreTest, GarbageFileIsDataLossAndKept) {
   };
   for (const auto& [garbage, why] : cases) {
     { std::ofstream(DbPath(), std::ios::binary) << garbage; }
-    StatusOr<std::unique_ptr<Store>> store = Store::Open(StateDir(), Key(1));
+    StatusOr<std::unique_ptr<Store>> store =
+        SqliteStore::Open(StateDir(), Key(1));
     EXPECT_EQ(
         store.status(),
         DataLossError("cannot open the CAS state in " + StateDir() + ": " +
@@ -420,7 +422,8 @@ TEST_F(StoreTest, ForeignSqliteFileIsDataLossAndKept) {
   std::filesystem::create_directories(StateDir());
   RawSql("CREATE TABLE other(x); INSERT INTO other VALUES (1);");
   std::string before = ReadAll(DbPath());
-  StatusOr<std::unique_ptr<Store>> store = Store::Open(StateDir(), Key(1));
+  StatusOr<std::unique_ptr<Store>> store =
+      SqliteStore::Open(StateDir(), Key(1));
   EXPECT_EQ(
       store.status(),
       DataLossError("cannot open the CAS state in " + StateDir() + ": " +
@@ -559,7 +562,8 @@ TEST_F(StoreTest, AcknowledgedWritesSurviveSigkill) {
     ASSERT_GE(child, 0);
     if (child == 0) {
       ::close(fds[0]);
-      StatusOr<std::unique_ptr<Store>> store = Store::Open(StateDir(), Key(1));
+      StatusOr<std::unique_ptr<Store>> store =
+          SqliteStore::Open(StateDir(), Key(1));
       if (!store.ok()) ::_exit(2);
       StatusOr<SessionRecord> current = (*store)->GetSession("crash");
       if (!current.ok()) ::_exit(3);

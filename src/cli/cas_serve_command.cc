@@ -29,6 +29,8 @@ struct ServeFlags {
   std::vector<std::string> recovery_officers;
   int recovery_threshold = 0;
   bool recover = false;
+  std::string store;
+  std::string etcd_ca, etcd_cert, etcd_key;
 };
 
 struct AuditFlags {
@@ -60,6 +62,10 @@ int RunServe(const ServeFlags& flags) {
   options.join = flags.join;
   options.recovery_officers = flags.recovery_officers;
   options.recovery_threshold = flags.recovery_threshold;
+  options.store = flags.store;
+  options.etcd_ca = flags.etcd_ca;
+  options.etcd_cert = flags.etcd_cert;
+  options.etcd_key = flags.etcd_key;
   // Before any thread exists, so that every thread inherits the mask.
   const sigset_t signals = BlockStopSignals();
   if (flags.recover) {
@@ -183,7 +189,19 @@ void AddCasServerCommands(CLI::App& cas, ExitCode& exit_code) {
                     "HOST:PORT of a running CAS member: take its state into "
                     "the empty --data directory (an upgrade: this build and "
                     "platform must be approved there). The old member "
-                    "retires");
+                    "retires; with a shared --store both serve on");
+  serve->add_option("--store", serve_flags->store,
+                    "Where the state lives: etcd://HOST:PORT,HOST:PORT for a "
+                    "state shared by several members on etcd (--data then "
+                    "holds this member's sealed state key and audit log); "
+                    "default: SQLite in --data");
+  serve->add_option("--etcd-ca", serve_flags->etcd_ca,
+                    "PEM CA certificates of etcd's servers (required with "
+                    "etcd: TLS only)");
+  serve->add_option("--etcd-cert", serve_flags->etcd_cert,
+                    "PEM client certificate for etcd (--client-cert-auth)");
+  serve->add_option("--etcd-key", serve_flags->etcd_key,
+                    "The key of --etcd-cert, PEM");
   serve->callback(
       [serve_flags, &exit_code] { exit_code.value = RunServe(*serve_flags); });
 
