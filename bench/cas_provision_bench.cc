@@ -29,6 +29,13 @@
 // CasOptions' (1 I/O thread, 8 handler threads): the load is CPU-bound on
 // two cores, and 1/2, 2/8 and 2/16 measured the same within the noise.
 // Google Benchmark flags (scripts/bench.sh passes some) are ignored.
+//
+// With --store=etcd://HOST:PORT,... and --etcd-ca, --etcd-cert, --etcd-key
+// (scripts/bench_cas_etcd.sh starts a 3-member etcd cluster and passes
+// them), it then measures provisioning with the state on etcd: one member,
+// and two members (the second on a second simulated platform, joined to
+// the first, the clients split between them), each at every number of
+// clients, against the SQLite state measured just before in the same run.
 #include <stdlib.h>
 #include <time.h>
 
@@ -45,6 +52,7 @@
 #include <latch>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -140,6 +148,7 @@ struct Options {
   int seconds = 10;
   std::vector<int> clients = {8, 16, 32};
   CasOptions cas;
+  std::string store, etcd_ca, etcd_cert, etcd_key;  // the etcd comparison
 };
 
 // A positive count, or the program ends naming `flag`.
@@ -174,10 +183,19 @@ Options ParseFlags(int argc, char** argv) {
       options.cas.handler_threads = PositiveOrDie(name, value);
     } else if (name == "--io_threads") {
       options.cas.io_threads = PositiveOrDie(name, value);
+    } else if (name == "--store") {
+      options.store = std::string(value);
+    } else if (name == "--etcd-ca") {
+      options.etcd_ca = std::string(value);
+    } else if (name == "--etcd-cert") {
+      options.etcd_cert = std::string(value);
+    } else if (name == "--etcd-key") {
+      options.etcd_key = std::string(value);
     } else if (!name.starts_with("--benchmark_")) {
       Die(flag,
           "unknown flag (known: --seconds, --clients, "
-          "--handler_threads, --io_threads)");
+          "--handler_threads, --io_threads, --store, --etcd-ca, --etcd-cert, "
+          "--etcd-key)");
     }
   }
   return options;
@@ -191,10 +209,13 @@ struct Identity {
   std::string provision_body;  // {"config_id", "quote"} bound to `key`
 };
 
-Identity MakeIdentity(const CasService& cas) {
+Identity MakeIdentity(const CasService& cas,
+                      std::optional<crypto::PrivateKey> key = std::nullopt) {
   Identity identity{
-      .key = OrDie(crypto::PrivateKey::Generate(crypto::KeyType::kP256),
-                   "client key"),
+      .key = key.has_value()
+                 ? *std::move(key)
+                 : OrDie(crypto::PrivateKey::Generate(crypto::KeyType::kP256),
+                         "client key"),
       .tls = nullptr,
       .provision_body = {}};
   const crypto::Certificate certificate =
@@ -263,10 +284,11 @@ struct LoadResult {
 };
 
 // `clients` threads call the CAS for `duration`, each request on a new
-// connection; thread i uses identities i, i + clients, ... in turn.
-LoadResult RunLoad(const Target& target, const std::vector<Identity>& ids,
-                   int clients, std::chrono::milliseconds duration,
-                   bool provision) {
+// connection; thread i uses identities i, i + clients, ... in turn, and
+// member i modulo the number of targets.
+LoadResult RunLoad(std::span<const Target> targets,
+                   const std::vector<Identity>& ids, int clients,
+                   std::chrono::milliseconds duration, bool provision) {
   struct PerThread {
     std::vector<double> latencies_ms;
     SteadyClock::time_point last_end;
@@ -284,6 +306,7 @@ LoadResult RunLoad(const Target& target, const std::vector<Identity>& ids,
   for (int t = 0; t < clients; ++t) {
     threads.emplace_back([&, t] {
       PerThread& mine = results[static_cast<size_t>(t)];
+      const Target& target = targets[static_cast<size_t>(t) % targets.size()];
       mine.latencies_ms.reserve(16384);
       ready.arrive_and_wait();
       while (!go.load(std::memory_order_acquire)) std::this_thread::yield();
@@ -351,6 +374,128 @@ bool ReportErrors(const char* what, const LoadResult& result) {
   return true;
 }
 
+// The session "db", created by `owner`; its measurement and platform are
+// this binary's as `las` reports them. False after printing why.
+bool CreateSession(const Target& target, const Identity& owner,
+                   const las::testing::RunningLas& las) {
+  const las::QuoteReply self =
+      OrDie(las.client().Quote(Bytes(32, 0)), "LAS quote");
+  const Json create{{"name", "db"},
+                    {"session", kSession},
+                    {"file", "db.yml"},
+                    {"variables",
+                     {{"MRENCLAVE", HexEncode(self.mr_enclave)},
+                      {"PLATFORM", self.platform_id}}}};
+  auto client = OrDie(
+      net::HttpClient::Connect(target.host, target.port, owner.tls), "owner");
+  const net::Response created =
+      OrDie(client->Request("POST", "/v1/sessions", create.dump()), "create");
+  if (created.status != 201) {
+    std::fprintf(stderr, "create session: HTTP %d: %s\n", created.status,
+                 created.body.c_str());
+    return false;
+  }
+  return true;
+}
+
+// Client identities, each with a quote binding its key.
+std::vector<Identity> MakeIdentities(const CasService& cas,
+                                     const las::testing::RunningLas& las) {
+  std::vector<Identity> ids;
+  ids.reserve(kIdentities);
+  for (int i = 0; i < kIdentities; ++i) {
+    Identity identity = MakeIdentity(cas);
+    const crypto::Sha256Digest binding =
+        crypto::Sha256(identity.key.PublicKeyDer());
+    identity.provision_body =
+        Json{{"config_id", "db/server"},
+             {"quote",
+              HexEncode(OrDie(las.client().Quote(binding), "quote").quote)}}
+            .dump();
+    ids.push_back(std::move(identity));
+  }
+  return ids;
+}
+
+// Provisioning on etcd with one member, then two, at each number of
+// clients, printed against `sqlite` (per second, by number of clients).
+bool CompareEtcd(const Options& options, const TempDir& dir,
+                 const las::testing::RunningLas& las,
+                 const std::vector<double>& sqlite) {
+  const crypto::PrivateKey owner_key =
+      OrDie(crypto::PrivateKey::Generate(crypto::KeyType::kP256), "owner key");
+  const std::string owner_id =
+      HexEncode(crypto::Sha256(owner_key.PublicKeyDer()));
+  CasOptions first = options.cas;
+  first.data_dir = dir.path() + "/etcd-member-1";
+  first.listen = "127.0.0.1:0";
+  first.las_socket = las.socket();
+  first.store = options.store;
+  first.etcd_ca = options.etcd_ca;
+  first.etcd_cert = options.etcd_cert;
+  first.etcd_key = options.etcd_key;
+  first.owners = {owner_id};
+  CasOptions second = first;
+  const std::unique_ptr<CasService> member1 =
+      OrDie(CasService::Start(std::move(first)), "etcd member 1");
+  const Identity owner = MakeIdentity(
+      *member1, OrDie(crypto::PrivateKey::FromDer(owner_key.ToDer().span()),
+                      "owner key copy"));
+  std::vector<Target> targets = {TargetOf(*member1)};
+  if (!CreateSession(targets[0], owner, las)) return false;
+  const std::vector<Identity> ids = MakeIdentities(*member1, las);
+
+  // The second member: another platform, approved by the owner, joined.
+  las::testing::RunningLas las2(dir.path() + "/las2");
+  if (!las2.ok()) Die("LAS 2", las2.status().ToString());
+  {
+    auto client = OrDie(
+        net::HttpClient::Connect(targets[0].host, targets[0].port, owner.tls),
+        "owner");
+    const Json approve{{"platform", las2.platform().id()}};
+    const net::Response approved = OrDie(
+        client->Request("POST", "/v1/cas/approve", approve.dump()), "approve");
+    if (approved.status != 200) {
+      std::fprintf(stderr, "approve: HTTP %d: %s\n", approved.status,
+                   approved.body.c_str());
+      return false;
+    }
+  }
+  second.data_dir = dir.path() + "/etcd-member-2";
+  second.las_socket = las2.socket();
+  second.owners.clear();
+  second.join = targets[0].host + ":" + std::to_string(targets[0].port);
+  const std::chrono::milliseconds duration(options.seconds * 1000);
+  (void)RunLoad(targets, ids, options.clients.front(),
+                std::chrono::milliseconds(1000), true);
+  bool failed = false;
+  std::vector<double> one;
+  for (int clients : options.clients) {
+    const LoadResult result = RunLoad(targets, ids, clients, duration, true);
+    failed |= ReportErrors("provisioning, etcd, 1 member", result);
+    one.push_back(result.per_second);
+  }
+  const std::unique_ptr<CasService> member2 =
+      OrDie(CasService::Start(std::move(second)), "etcd member 2");
+  targets.push_back(TargetOf(*member2));
+  (void)RunLoad(targets, ids, options.clients.front(),
+                std::chrono::milliseconds(1000), true);
+  for (size_t i = 0; i < options.clients.size(); ++i) {
+    const int clients = options.clients[i];
+    const LoadResult two = RunLoad(targets, ids, clients, duration, true);
+    failed |= ReportErrors("provisioning, etcd, 2 members", two);
+    std::printf(
+        "provisioning on etcd (%s, 3 etcd members): 1 CAS member %.0f per "
+        "second, ratio %.2f of SQLite's %.0f; 2 CAS members %.0f per second "
+        "(p50 %.1f ms, p99 %.1f ms), ratio %.2f (%d clients)\n",
+        options.store.c_str(), one[i], sqlite[i] > 0 ? one[i] / sqlite[i] : 0.0,
+        sqlite[i], two.per_second, two.p50_ms, two.p99_ms,
+        sqlite[i] > 0 ? two.per_second / sqlite[i] : 0.0, clients);
+    std::fflush(stdout);
+  }
+  return !failed;
+}
+
 int Main(int argc, char** argv) {
   const Options options = ParseFlags(argc, argv);
   // The CAS logs every request at info level; that is not what is measured.
@@ -369,44 +514,11 @@ int Main(int argc, char** argv) {
   const std::unique_ptr<CasService> cas =
       OrDie(CasService::Start(std::move(cas_options)), "CAS");
   const Target target = TargetOf(*cas);
+  const std::span<const Target> targets(&target, 1);
 
-  // The session, created by its owner; its measurement and platform are
-  // this binary's as the LAS reports them.
-  const las::QuoteReply self =
-      OrDie(las.client().Quote(Bytes(32, 0)), "LAS quote");
   const Identity owner = MakeIdentity(*cas);
-  const Json create{{"name", "db"},
-                    {"session", kSession},
-                    {"file", "db.yml"},
-                    {"variables",
-                     {{"MRENCLAVE", HexEncode(self.mr_enclave)},
-                      {"PLATFORM", self.platform_id}}}};
-  {
-    auto client = OrDie(
-        net::HttpClient::Connect(target.host, target.port, owner.tls), "owner");
-    const net::Response created =
-        OrDie(client->Request("POST", "/v1/sessions", create.dump()), "create");
-    if (created.status != 201) {
-      std::fprintf(stderr, "create session: HTTP %d: %s\n", created.status,
-                   created.body.c_str());
-      return 1;
-    }
-  }
-
-  // Client identities, each with a quote binding its key.
-  std::vector<Identity> ids;
-  ids.reserve(kIdentities);
-  for (int i = 0; i < kIdentities; ++i) {
-    Identity identity = MakeIdentity(*cas);
-    const crypto::Sha256Digest binding =
-        crypto::Sha256(identity.key.PublicKeyDer());
-    identity.provision_body =
-        Json{{"config_id", "db/server"},
-             {"quote",
-              HexEncode(OrDie(las.client().Quote(binding), "quote").quote)}}
-            .dump();
-    ids.push_back(std::move(identity));
-  }
+  if (!CreateSession(target, owner, las)) return 1;
+  const std::vector<Identity> ids = MakeIdentities(*cas, las);
   const std::string check = CallOnce(target, ids[0], true);
   if (!check.empty()) {
     std::fprintf(stderr, "provisioning: %s\n", check.c_str());
@@ -421,16 +533,19 @@ int Main(int argc, char** argv) {
   std::fflush(stdout);
   const std::chrono::milliseconds duration(options.seconds * 1000);
   // Warm-up: fills the verifier's and the sessions' caches, and the heap.
-  (void)RunLoad(target, ids, options.clients.front(),
+  (void)RunLoad(targets, ids, options.clients.front(),
                 std::chrono::milliseconds(1000), true);
 
   bool failed = false;
   bool met = false;
+  std::vector<double> sqlite;
   for (int clients : options.clients) {
-    const LoadResult handshake = RunLoad(target, ids, clients, duration, false);
-    const LoadResult provision = RunLoad(target, ids, clients, duration, true);
+    const LoadResult handshake =
+        RunLoad(targets, ids, clients, duration, false);
+    const LoadResult provision = RunLoad(targets, ids, clients, duration, true);
     failed |= ReportErrors("TLS handshake + /healthz", handshake);
     failed |= ReportErrors("provisioning", provision);
+    sqlite.push_back(provision.per_second);
     std::printf(
         "provisioning: %.0f per second, p50 %.1f ms, p99 %.1f ms (%d "
         "clients); TLS handshake + /healthz alone: %.0f per second, p50 "
@@ -453,6 +568,9 @@ int Main(int argc, char** argv) {
       "ms): %s\n",
       kTargetPerSecond, kTargetP99Ms,
       met ? "met" : "NOT met at any number of clients");
+  if (!options.store.empty()) {
+    failed |= !CompareEtcd(options, dir, las, sqlite);
+  }
   return failed ? 1 : 0;
 }
 

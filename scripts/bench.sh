@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every benchmark in BIN_DIR (files named *_bench), then the sysbench
+# Runs every benchmark in BIN_DIR (files named *_bench), CAS provisioning
+# on etcd against SQLite (scripts/bench_cas_etcd.sh), then the sysbench
 # comparison of the confidential MariaDB with plain MariaDB
 # (scripts/bench_mariadb.sh, with BIN_DIR/coffer) and of the proxy against
 # direct connections (scripts/bench_proxy.sh), then read/write splitting
@@ -15,6 +16,8 @@ for bench in "$bin_dir"/*_bench; do
   echo "== $(basename "$bench")"
   "$bench" --benchmark_counters_tabular=true || status=1
 done
+echo "== cas_etcd (scripts/bench_cas_etcd.sh)"
+bash "$(dirname "$0")/bench_cas_etcd.sh" "$bin_dir" || status=1
 echo "== mariadb_sysbench (scripts/bench_mariadb.sh)"
 bash "$(dirname "$0")/bench_mariadb.sh" "$bin_dir" || status=1
 echo "== proxy_sysbench (scripts/bench_proxy.sh)"

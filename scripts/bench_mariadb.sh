@@ -294,10 +294,11 @@ export COFFER_CAS_ADDR=$cas
 export DBSESSION="BenchDB-$RANDOM" DBCLIENT="BenchDBClient-$RANDOM" BENCHCLIENT="BenchSysbench-$RANDOM"
 PLATFORMS=$("$coffer" las platform-id) || fail "no platform ID from the LAS"
 MARIADB_MRENCLAVE=$("$coffer" measure mariadbd) || fail "cannot measure mariadbd"
+MARIADB_BACKUP_MRENCLAVE=$("$coffer" measure mariadb-backup) || fail "cannot measure mariadb-backup"
 CLIENT_MRENCLAVE=$("$coffer" measure mariadb) || fail "cannot measure mariadb"
 SYSBENCH_MRENCLAVE=$("$coffer" measure sysbench) || fail "cannot measure sysbench"
 MARIADB_PORT=$(free_port) || fail "no free port"
-export PLATFORMS MARIADB_MRENCLAVE CLIENT_MRENCLAVE SYSBENCH_MRENCLAVE MARIADB_PORT
+export PLATFORMS MARIADB_MRENCLAVE MARIADB_BACKUP_MRENCLAVE CLIENT_MRENCLAVE SYSBENCH_MRENCLAVE MARIADB_PORT
 export MARIADB_DATADIR="$work/confidential/data"
 mkdir -p "$MARIADB_DATADIR"
 # dbsession.yml as it is, but exporting the CA and the client certificate to

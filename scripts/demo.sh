@@ -57,6 +57,7 @@ export PLATFORMS=$("$coffer" las platform-id)
 echo "   $PLATFORMS"
 echo "+ export MARIADB_MRENCLAVE=\$($coffer measure mariadbd)"
 export MARIADB_MRENCLAVE=$("$coffer" measure mariadbd)
+export MARIADB_BACKUP_MRENCLAVE=$("$coffer" measure mariadb-backup)
 echo "   $MARIADB_MRENCLAVE"
 echo "+ export CLIENT_MRENCLAVE=\$($coffer measure mariadb)"
 export CLIENT_MRENCLAVE=$("$coffer" measure mariadb)

@@ -12,7 +12,7 @@ packages=(
   libboost1.74-dev libsqlite3-dev libpcre2-dev jq
   # The confidential database and its tools: the server Coffer runs, its
   # client, sysbench for `make bench`, openssl for the tests' attacker PKI.
-  mariadb-server mariadb-client sysbench openssl
+  mariadb-server mariadb-client mariadb-backup sysbench openssl
   # The proxy's tests: HAProxy in front of two proxies, and Connector/Python
   # (PyMySQL) as a second client library through the proxy.
   haproxy python3-pymysql libmariadb-dev

@@ -24,78 +24,12 @@ cleanup() {
 trap cleanup EXIT
 source tests/lib/expect.sh
 source tests/lib/stack.sh
-source tests/lib/mariadb.sh  # free_port
+source tests/lib/etcd.sh
 
 # --- etcd: three members, TLS with client certificates on the client port
-pki=$work/pki
-mkdir -p "$pki"
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
-  -subj "/CN=etcd test CA" -keyout "$pki/ca.key" -out "$pki/ca.crt" 2>/dev/null
-leaf() {  # leaf NAME EXTENSIONS
-  openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-    -subj "/CN=$1" -keyout "$pki/$1.key" -out "$pki/$1.csr" 2>/dev/null
-  openssl x509 -req -in "$pki/$1.csr" -CA "$pki/ca.crt" -CAkey "$pki/ca.key" \
-    -CAcreateserial -days 2 -extfile <(printf '%s\n' "$2") -out "$pki/$1.crt" 2>/dev/null
-}
-leaf server "subjectAltName=IP:127.0.0.1
-extendedKeyUsage=serverAuth,clientAuth"
-leaf client "extendedKeyUsage=clientAuth"
-leaf stranger "extendedKeyUsage=clientAuth"
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
-  -subj "/CN=other CA" -keyout "$pki/other-ca.key" -out "$pki/other-ca.crt" 2>/dev/null
-
-# Ports below Linux's ephemeral range (32768 and up), where no outgoing
-# connection can hold them meanwhile: etcd cannot choose again, its peers
-# know its port.
-low_port() {
-  local port
-  for _ in $(seq 1 100); do
-    port=$((10000 + RANDOM % 22000))
-    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "$port"; return 0; }
-  done
-  return 1
-}
-declare -A client_port peer_port etcd_pid
-cluster=""
-for e in e1 e2 e3; do
-  client_port[$e]=$(low_port); peer_port[$e]=$(low_port)
-  cluster+="${cluster:+,}$e=http://127.0.0.1:${peer_port[$e]}"
-done
-token=coffer-test-$RANDOM
-start_etcd() {  # start_etcd NAME STATE
-  local e=$1
-  etcd --name "$e" --data-dir "$work/$e.etcd" \
-    --listen-client-urls "https://127.0.0.1:${client_port[$e]}" \
-    --advertise-client-urls "https://127.0.0.1:${client_port[$e]}" \
-    --listen-peer-urls "http://127.0.0.1:${peer_port[$e]}" \
-    --initial-advertise-peer-urls "http://127.0.0.1:${peer_port[$e]}" \
-    --initial-cluster "$cluster" --initial-cluster-state "$2" \
-    --initial-cluster-token "$token" \
-    --cert-file "$pki/server.crt" --key-file "$pki/server.key" \
-    --trusted-ca-file "$pki/ca.crt" --client-cert-auth \
-    >>"$work/$e.log" 2>&1 &
-  etcd_pid[$e]=$!
-  pids+=("${etcd_pid[$e]}")
-}
-for e in e1 e2 e3; do start_etcd "$e" new; done
-endpoints="127.0.0.1:${client_port[e1]},127.0.0.1:${client_port[e2]},127.0.0.1:${client_port[e3]}"
-etcdctl_() {
-  ETCDCTL_API=3 etcdctl --endpoints "${endpoints//127/https://127}" --cacert "$pki/ca.crt" \
-    --cert "$pki/client.crt" --key "$pki/client.key" --command-timeout=2s "$@"
-}
-etcd_up() {
-  local e
-  for e in e1 e2 e3; do kill -0 "${etcd_pid[$e]}" 2>/dev/null || return 2; done
-  etcdctl_ endpoint health >/dev/null 2>&1
-}
-for _ in $(seq 1 300); do
-  etcd_up; [[ $? -eq 1 ]] || break
-  sleep 0.1
-done
+etcd_pki
 must "a 3-member etcd cluster runs on loopback (TLS, client certificates)" \
-  etcdctl_ endpoint health
-store_flags=(--store "etcd://$endpoints" --etcd-ca "$pki/ca.crt"
-             --etcd-cert "$pki/client.crt" --etcd-key "$pki/client.key")
+  start_etcd_cluster
 
 # start_member NAME DATA LAS [ARGS...]: `cas serve` on etcd; sets $member
 # and $member_pid. 0 once it printed its address, 1 if it exited first.

@@ -30,6 +30,7 @@ export COFFER_CAS_ADDR=$cas
 export DBSESSION="MariaDBSession-$RANDOM" DBCLIENT="MariaDBClientSession-$RANDOM"
 export PLATFORMS=$("$coffer" las platform-id)
 export MARIADB_MRENCLAVE=$("$coffer" measure mariadbd)
+export MARIADB_BACKUP_MRENCLAVE=$("$coffer" measure mariadb-backup)
 export CLIENT_MRENCLAVE=$("$coffer" measure mariadb)
 export MARIADB_DATADIR="$work/data" MARIADB_PORT=$(free_port)
 mkdir -p "$MARIADB_DATADIR"
