@@ -219,6 +219,15 @@ Status AddGovernanceRoutes(net::Router& router, Governance& governance,
             governance.Describe(request.peer.spki_sha256_hex));
         return net::JsonResponse(std::move(described));
       }))));
+  COFFER_RETURN_IF_ERROR(router.Add(
+      "GET", "/v1/cas/audit",
+      handover.Gated(Handle([&governance](const net::Request& request)
+                                -> StatusOr<net::Response> {
+        COFFER_ASSIGN_OR_RETURN(
+            std::string log,
+            governance.ExportAudit(request.peer.spki_sha256_hex));
+        return net::JsonResponse(Json{{"log", std::move(log)}}.dump());
+      }))));
   for (const bool approve : {true, false}) {
     COFFER_RETURN_IF_ERROR(router.Add(
         "POST", approve ? "/v1/cas/approve" : "/v1/cas/revoke",

@@ -113,7 +113,81 @@ AuditLog::AuditLog(std::string path, int fd, crypto::PrivateKey key,
       key_(std::move(key)),
       clock_(std::move(clock)) {}
 
-AuditLog::~AuditLog() { ::close(fd_); }
+AuditLog::~AuditLog() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+StatusOr<std::unique_ptr<AuditLog>> AuditLog::OpenShared(
+    std::unique_ptr<SharedAuditChain> chain,
+    const crypto::PrivateKey& signing_key, Clock clock) {
+  if (!clock) clock = [] { return std::chrono::system_clock::now(); };
+  const crypto::SecretBytes key_der = signing_key.ToDer();
+  COFFER_ASSIGN_OR_RETURN(crypto::PrivateKey key,
+                          crypto::PrivateKey::FromDer(key_der.span()));
+  std::unique_ptr<AuditLog> log(
+      new AuditLog("", -1, std::move(key), std::move(clock)));
+  log->chain_ = std::move(chain);
+  const crypto::PublicKey public_key = log->key_.public_key();
+  // "log.open" if the chain is empty; WriteShared turns it into
+  // "log.reopen" if another member started it meanwhile.
+  COFFER_RETURN_IF_ERROR(log->Write(
+      kAuditOpenType, {{"format", kAuditFormat},
+                       {kAuditPublicKeyField, public_key.ToPem()},
+                       {"key_id", KeyId(public_key)},
+                       {"algorithm", std::string(crypto::SignatureAlgorithmName(
+                                         log->key_.type()))}}));
+  return log;
+}
+
+StatusOr<std::string> AuditLog::Export() const {
+  if (chain_ == nullptr) return ReadFile(path_);
+  COFFER_ASSIGN_OR_RETURN(std::vector<std::string> lines, chain_->ReadAll());
+  std::string text;
+  for (const std::string& line : lines) {
+    text += line;
+    text += '\n';
+  }
+  return text;
+}
+
+Status AuditLog::WriteShared(std::unique_lock<std::mutex>& lock,
+                             std::string_view type, AuditFields fields) {
+  (void)lock;  // held by the caller: one append at a time in this member
+  // Other members append too: sign after the head as read, and try again
+  // after the new head if one of them was first.
+  constexpr int kMaxAttempts = 100;
+  for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
+    COFFER_ASSIGN_OR_RETURN(SharedAuditChain::Head head, chain_->ReadHead());
+    AuditRecord record;
+    record.seq = head.seq + 1;
+    record.time = FormatTime(clock_());
+    record.type = std::string(type);
+    record.fields = fields;
+    if (type == kAuditOpenType && head.seq > 0) {
+      record.type = kAuditReopenType;  // the chain has begun: continue it
+      record.fields.clear();
+    }
+    record.prev = head.seq == 0 ? std::string(kAuditFirstPrev) : head.hash;
+    COFFER_ASSIGN_OR_RETURN(record, SealAuditRecord(std::move(record), key_));
+    const std::string line = AuditRecordLine(record);
+    if (line.size() > kMaxAuditRecordBytes) {
+      return ResourceExhaustedError(
+          "audit record \"" + record.type + "\" would be " +
+          std::to_string(line.size()) + " bytes, above the limit of " +
+          std::to_string(kMaxAuditRecordBytes));
+    }
+    COFFER_ASSIGN_OR_RETURN(
+        bool appended, chain_->Append(head, record.seq, record.hash, line));
+    if (appended) {
+      next_seq_ = record.seq + 1;
+      last_hash_ = std::move(record.hash);
+      written_seq_ = synced_seq_ = record.seq;
+      return OkStatus();
+    }
+  }
+  return UnavailableError(
+      "audit log: too many members appended at once; try again");
+}
 
 StatusOr<std::unique_ptr<AuditLog>> AuditLog::Open(
     const std::string& path, const crypto::PrivateKey& signing_key,
@@ -303,6 +377,7 @@ Status AuditLog::Write(std::string_view type, AuditFields fields) {
   COFFER_RETURN_IF_ERROR(CheckFieldNames(type, fields));
   std::unique_lock lock(mu_);
   if (!failed_.ok()) return failed_;
+  if (chain_ != nullptr) return WriteShared(lock, type, std::move(fields));
   AuditRecord record;
   record.seq = next_seq_;
   record.time = FormatTime(clock_());

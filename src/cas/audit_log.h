@@ -53,6 +53,7 @@
 #include <string>
 #include <string_view>
 
+#include "cas/audit_chain.h"
 #include "cas/audit_verify.h"
 #include "common/status.h"
 #include "crypto/keys.h"
@@ -78,6 +79,20 @@ class AuditLog {
       const std::string& path, const crypto::PrivateKey& signing_key,
       Clock clock = nullptr);
 
+  // The log of a CAS whose members share one state (etcd): the records
+  // live in `chain`, one chain for every member, each record signed by the
+  // member that wrote it with the CAS's key (the same for all). Starts the
+  // chain with "log.open", or continues it with "log.reopen". There is no
+  // file, no torn tail and no group commit: an append is durable when the
+  // chain's store has it. Failure: the chain's errors.
+  static StatusOr<std::unique_ptr<AuditLog>> OpenShared(
+      std::unique_ptr<SharedAuditChain> chain,
+      const crypto::PrivateKey& signing_key, Clock clock = nullptr);
+
+  // The whole log, one record a line (what `coffer cas audit verify`
+  // reads): the file, or the shared chain.
+  StatusOr<std::string> Export() const;
+
   ~AuditLog();
   AuditLog(const AuditLog&) = delete;
   AuditLog& operator=(const AuditLog&) = delete;
@@ -94,6 +109,7 @@ class AuditLog {
   // ..." / "fdatasync audit log ...", after which see the class comment.
   Status Append(std::string_view type, AuditFields fields);
 
+  // The file; empty for a shared log.
   const std::string& path() const { return path_; }
   // The seq of the last record written (durable or about to be).
   uint64_t last_seq() const;
@@ -114,9 +130,13 @@ class AuditLog {
   // Group commit: returns once record `seq` is synced, or the sync error.
   Status WaitDurable(std::unique_lock<std::mutex>& lock, uint64_t seq);
   Status WriteAll(std::string_view data);
+  // Write() for a shared log, under mu_.
+  Status WriteShared(std::unique_lock<std::mutex>& lock, std::string_view type,
+                     AuditFields fields);
 
   const std::string path_;
-  const int fd_;
+  const int fd_;                             // -1 for a shared log
+  std::unique_ptr<SharedAuditChain> chain_;  // null for a file
   const crypto::PrivateKey key_;
   const Clock clock_;
 

@@ -8,6 +8,8 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <sstream>
 #include <thread>
 
@@ -743,6 +745,111 @@ TEST(AuditVerifyTest, WhitespaceIsNotCanonical) {
                 ":2: broken record: not in canonical form (the line differs "
                 "from its record's canonical serialization); the 1 record "
                 "before it verifies");
+}
+
+// An in-memory SharedAuditChain: what etcd does for AuditLog::OpenShared
+// (a compare-and-swap on the head), for the members of one test.
+class MemoryChain final : public SharedAuditChain {
+ public:
+  struct State {
+    std::mutex mu;
+    std::vector<std::string> lines;
+    std::string hash;
+    int64_t version = 0;
+    int lost_races = 0;
+  };
+  explicit MemoryChain(std::shared_ptr<State> state)
+      : state_(std::move(state)) {}
+
+  StatusOr<Head> ReadHead() override {
+    std::lock_guard lock(state_->mu);
+    return Head{state_->lines.size(), state_->hash, state_->version};
+  }
+  StatusOr<bool> Append(const Head& expected, uint64_t seq,
+                        const std::string& hash,
+                        std::string_view line) override {
+    std::lock_guard lock(state_->mu);
+    if (expected.version != state_->version) {
+      ++state_->lost_races;
+      return false;
+    }
+    EXPECT_EQ(seq, state_->lines.size() + 1);
+    state_->lines.emplace_back(line);
+    state_->hash = hash;
+    ++state_->version;
+    return true;
+  }
+  StatusOr<std::vector<std::string>> ReadAll() override {
+    std::lock_guard lock(state_->mu);
+    return state_->lines;
+  }
+
+ private:
+  std::shared_ptr<State> state_;
+};
+
+TEST(SharedAuditLogTest, MembersAppendingAtOnceWriteOneChain) {
+  const crypto::PrivateKey key = NewKey();
+  auto state = std::make_shared<MemoryChain::State>();
+  StatusOr<std::unique_ptr<AuditLog>> first =
+      AuditLog::OpenShared(std::make_unique<MemoryChain>(state), key);
+  StatusOr<std::unique_ptr<AuditLog>> second =
+      AuditLog::OpenShared(std::make_unique<MemoryChain>(state), key);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  constexpr int kPerThread = 40;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    AuditLog& log = t % 2 == 0 ? **first : **second;
+    threads.emplace_back([&log, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        EXPECT_TRUE(
+            log.Append("session.read", {{"session", "s" + std::to_string(t)},
+                                        {"i", std::to_string(i)}})
+                .ok());
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+
+  // One chain: opened once, continued once, then every record.
+  StatusOr<std::string> text = (*second)->Export();
+  ASSERT_TRUE(text.ok());
+  TempDir dir;
+  const std::string path = dir.File("exported.jsonl");
+  std::ofstream(path, std::ios::binary) << *text;
+  const crypto::PublicKey public_key = key.public_key();
+  StatusOr<AuditVerification> verified = VerifyAuditLog(path, &public_key);
+  ASSERT_TRUE(verified.ok()) << verified.status().ToString();
+  EXPECT_TRUE(verified->intact()) << DescribeAuditVerification(*verified, path);
+  EXPECT_EQ(verified->good_records, 2u + 4u * kPerThread);
+  const std::vector<std::string> lines = ReadLines(path);
+  EXPECT_NE(lines[0].find("\"type\":\"log.open\""), std::string::npos);
+  EXPECT_NE(lines[1].find("\"type\":\"log.reopen\""), std::string::npos);
+  // The members did race for the head, and each lost race was signed again.
+  EXPECT_GT(state->lost_races, 0);
+}
+
+TEST(SharedAuditLogTest, AChainThatCannotBeReadRefusesTheAppend) {
+  class Broken final : public SharedAuditChain {
+   public:
+    StatusOr<Head> ReadHead() override {
+      return UnavailableError("etcd: no endpoint answered");
+    }
+    StatusOr<bool> Append(const Head&, uint64_t, const std::string&,
+                          std::string_view) override {
+      return true;
+    }
+    StatusOr<std::vector<std::string>> ReadAll() override {
+      return std::vector<std::string>();
+    }
+  };
+  StatusOr<std::unique_ptr<AuditLog>> log =
+      AuditLog::OpenShared(std::make_unique<Broken>(), NewKey());
+  ASSERT_FALSE(log.ok());
+  EXPECT_EQ(log.status().code(), StatusCode::kUnavailable);
+  EXPECT_NE(log.status().message().find("no endpoint answered"),
+            std::string::npos);
 }
 
 }  // namespace

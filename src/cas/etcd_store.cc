@@ -446,4 +446,100 @@ StatusOr<StateSnapshot> EtcdStore::Snapshot() {
   return snapshot;
 }
 
+namespace {
+
+constexpr char kAuditHeadKey[] = "coffer/audit/head";
+constexpr char kAuditRecordPrefix[] = "coffer/audit/r/";
+
+std::string AuditRecordKey(uint64_t seq) {
+  std::string digits = std::to_string(seq);
+  // Zero-padded, so that etcd's key order is seq order.
+  return kAuditRecordPrefix + std::string(20 - digits.size(), '0') + digits;
+}
+
+class EtcdAuditChain final : public SharedAuditChain {
+ public:
+  EtcdAuditChain(EtcdClient& etcd, const SecretBytes& state_key)
+      : etcd_(etcd), state_key_(state_key) {}
+
+  StatusOr<Head> ReadHead() override {
+    COFFER_ASSIGN_OR_RETURN(std::optional<EtcdClient::KeyValue> kv,
+                            etcd_.Get(kAuditHeadKey));
+    Head head;
+    if (!kv.has_value()) return head;
+    COFFER_ASSIGN_OR_RETURN(SecretBytes plain,
+                            Unseal(state_key_, kv->value, EtcdAd(kAuditHeadKey),
+                                   "the audit log's head in etcd"));
+    const Json json = Json::parse(AsString(plain.span()), nullptr, false);
+    if (!json.is_object() || !json.contains("seq") ||
+        !json["seq"].is_number_unsigned() || !json.contains("hash") ||
+        !json["hash"].is_string()) {
+      return DataLossError("the audit log's head in etcd is not readable");
+    }
+    head.seq = json["seq"].get<uint64_t>();
+    head.hash = json["hash"].get<std::string>();
+    head.version = kv->mod_revision;
+    return head;
+  }
+
+  StatusOr<bool> Append(const Head& expected, uint64_t seq,
+                        const std::string& hash,
+                        std::string_view line) override {
+    const std::string record_key = AuditRecordKey(seq);
+    const Json head = {{"seq", seq}, {"hash", hash}};
+    COFFER_ASSIGN_OR_RETURN(Bytes sealed_head,
+                            crypto::AesGcmSeal(state_key_, AsBytes(head.dump()),
+                                               EtcdAd(kAuditHeadKey)));
+    COFFER_ASSIGN_OR_RETURN(
+        Bytes sealed_line,
+        crypto::AesGcmSeal(state_key_, AsBytes(line), EtcdAd(record_key)));
+    const EtcdClient::Compare compare =
+        expected.version == 0
+            ? EtcdClient::Compare{kAuditHeadKey,
+                                  EtcdClient::Compare::Target::kCreateRevision,
+                                  0}
+            : EtcdClient::Compare{kAuditHeadKey,
+                                  EtcdClient::Compare::Target::kModRevision,
+                                  expected.version};
+    StatusOr<bool> appended = etcd_.Txn(
+        {compare}, {{kAuditHeadKey, sealed_head}, {record_key, sealed_line}});
+    if (!appended.ok()) {
+      // The answer may have been lost after etcd applied it.
+      StatusOr<std::optional<EtcdClient::KeyValue>> now = etcd_.Get(record_key);
+      if (now.ok() && now->has_value() && (*now)->value == sealed_line) {
+        return true;
+      }
+      return appended.status().WithContext("append to the audit log");
+    }
+    return appended;
+  }
+
+  StatusOr<std::vector<std::string>> ReadAll() override {
+    COFFER_ASSIGN_OR_RETURN(std::vector<EtcdClient::KeyValue> rows,
+                            etcd_.GetPrefix(kAuditRecordPrefix));
+    std::vector<std::string> lines;
+    lines.reserve(rows.size());
+    for (const EtcdClient::KeyValue& kv : rows) {
+      COFFER_ASSIGN_OR_RETURN(
+          SecretBytes line,
+          Unseal(state_key_, kv.value, EtcdAd(kv.key),
+                 "audit record " +
+                     kv.key.substr(sizeof kAuditRecordPrefix - 1) +
+                     " in etcd"));
+      lines.emplace_back(AsString(line.span()));
+    }
+    return lines;
+  }
+
+ private:
+  EtcdClient& etcd_;
+  const SecretBytes& state_key_;
+};
+
+}  // namespace
+
+std::unique_ptr<SharedAuditChain> EtcdStore::AuditChain() {
+  return std::make_unique<EtcdAuditChain>(*etcd_, state_key_);
+}
+
 }  // namespace coffer::cas

@@ -7,6 +7,8 @@
 //   coffer/sessions/H       one session; H = HMAC-SHA-256 of its name under
 //                           a key derived from the state key (hex), so etcd
 //                           does not learn names
+//   coffer/audit/...        the audit log, one chain for all members
+//                           (AuditChain)
 //   coffer/identities/H     one identity of the CAS (its TLS key, the
 //                           governance record, ...), H as for sessions
 // Every value is AES-256-GCM under the state key with the key's name as
@@ -90,6 +92,9 @@ class EtcdStore final : public Store {
   crypto::SecretBytes StateKeyCopy() const override {
     return crypto::SecretBytes(state_key_.span());
   }
+  // The audit chain in etcd: coffer/audit/head (the last seq and hash)
+  // and coffer/audit/r/SEQ (each record's line), sealed like the rest.
+  std::unique_ptr<SharedAuditChain> AuditChain() override;
   bool shared() const override { return true; }
 
  private:

@@ -298,6 +298,15 @@ StatusOr<std::string> Governance::Describe(std::string_view caller) const {
       .dump();
 }
 
+StatusOr<std::string> Governance::ExportAudit(std::string_view caller) const {
+  if (!IsOwner(caller)) {
+    return PermissionDeniedError(
+        "only the CAS's owners may read its audit log over the API; you are " +
+        std::string(caller));
+  }
+  return audit_.Export();
+}
+
 Status Governance::CheckApproved(std::string_view measurement,
                                  std::string_view platform) const {
   // Another member may have approved or revoked since: the stored record

@@ -76,6 +76,10 @@ class Governance {
   // for an owner; kPermissionDenied for anyone else.
   StatusOr<std::string> Describe(std::string_view caller) const;
 
+  // The whole audit log (AuditLog::Export) for an owner;
+  // kPermissionDenied for anyone else.
+  StatusOr<std::string> ExportAudit(std::string_view caller) const;
+
   // kPermissionDenied naming what is not approved.
   Status CheckApproved(std::string_view measurement,
                        std::string_view platform) const;

@@ -156,8 +156,15 @@ StatusOr<std::unique_ptr<CasService>> CasService::Start(CasOptions options) {
   if (!identity.ok()) return failed(identity.status());
   parts->identity = *std::move(identity);
 
-  StatusOr<std::unique_ptr<AuditLog>> audit = AuditLog::Open(
-      options.data_dir + "/audit.log", parts->identity->key, options.clock);
+  // Members of a shared state write one chain in the store; a single
+  // member its file.
+  std::unique_ptr<SharedAuditChain> chain = parts->store->AuditChain();
+  StatusOr<std::unique_ptr<AuditLog>> audit =
+      chain != nullptr
+          ? AuditLog::OpenShared(std::move(chain), parts->identity->key,
+                                 options.clock)
+          : AuditLog::Open(options.data_dir + "/audit.log",
+                           parts->identity->key, options.clock);
   if (!audit.ok()) return failed(audit.status());
   parts->audit = *std::move(audit);
   StatusOr<std::unique_ptr<Governance>> governance = Governance::Load(

@@ -48,6 +48,7 @@
 #include <string_view>
 #include <vector>
 
+#include "cas/audit_chain.h"
 #include "common/encoding.h"
 #include "common/status.h"
 #include "crypto/secret.h"
@@ -137,6 +138,11 @@ class Store {
 
   // A copy of the state key, for a member that joins a shared store.
   virtual crypto::SecretBytes StateKeyCopy() const = 0;
+
+  // Where the audit log lives when members share the state: null for a
+  // store of one member (the log is its file). The chain borrows the store,
+  // which must outlive it.
+  virtual std::unique_ptr<SharedAuditChain> AuditChain() { return nullptr; }
 
   // True when other members serve from the same state at once (etcd):
   // then a member joins by taking the state key only, and nobody retires.

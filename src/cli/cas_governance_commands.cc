@@ -62,6 +62,25 @@ int RunApproval(const ApprovalFlags& flags, bool approve) {
   return kExitOk;
 }
 
+int RunAuditExport(const std::string& address) {
+  int exit_code = kExitOk;
+  std::unique_ptr<cas::CasClient> cas =
+      ConnectToCas("cas audit export", address, exit_code);
+  if (cas == nullptr) return exit_code;
+  StatusOr<std::string> answer = cas->Call("GET", "/v1/cas/audit");
+  if (!answer.ok()) {
+    return Fail("audit export", answer.status().message(),
+                ExitCodeForCasError(answer.status()));
+  }
+  const Json body = Json::parse(*answer, nullptr, false);
+  if (!body.is_object() || !body.contains("log") || !body["log"].is_string()) {
+    return Fail("audit export", "the CAS's answer is not {\"log\": TEXT}",
+                kExitUnavailable);
+  }
+  std::cout << body["log"].get<std::string>();
+  return kExitOk;
+}
+
 int RunMembers(const std::string& address) {
   int exit_code = kExitOk;
   std::unique_ptr<cas::CasClient> cas =
@@ -225,6 +244,20 @@ void AddCasGovernanceCommands(CLI::App& cas, ExitCode& exit_code) {
   AddCasOption(members, *address);
   members->callback(
       [address, &exit_code] { exit_code.value = RunMembers(*address); });
+
+  // `audit` is made by AddCasServerCommands (with `verify`), called first.
+  if (CLI::App* audit = cas.get_subcommand("audit"); audit != nullptr) {
+    auto audit_address = std::make_shared<std::string>();
+    CLI::App* audit_export = audit->add_subcommand(
+        "export",
+        "As an owner of the CAS: print its whole audit log (with several "
+        "members on etcd, the one chain they share) for `coffer cas audit "
+        "verify`");
+    AddCasOption(audit_export, *audit_address);
+    audit_export->callback([audit_address, &exit_code] {
+      exit_code.value = RunAuditExport(*audit_address);
+    });
+  }
 
   auto recover_flags = std::make_shared<RecoverFlags>();
   CLI::App* recover = cas.add_subcommand(

@@ -6,7 +6,9 @@
 # holding nothing readable; concurrent updates of one session through both
 # members (one wins each round); SIGKILL of a member and of an etcd member
 # in the middle of updates through both, with every acknowledged update
-# present; a third member joining; provisioning through any member.
+# present; a third member joining; provisioning through any member; the
+# upgrade to an approved next build, the old members stopped; one audit
+# chain for all members, exported and verified.
 # Usage: cas_etcd_test.sh PATH/TO/coffer
 set -uo pipefail
 coffer=$(readlink -f "$1")
@@ -191,7 +193,7 @@ expect "provisioning goes on through the other member" 0 "COFFER-MARKER-7f3a9c" 
   env COFFER_CAS_ADDR="$m2" COFFER_LAS_ADDR="$las_b" "$coffer" run --config-id shared-db/show
 start_etcd e1 existing
 must "the killed member restarts on its directory" start_member m1b "$work/m1" "$las_a"
-m1=$member
+m1=$member m1_pid=$member_pid
 export COFFER_CAS_ADDR=$m1
 "$coffer" cas attest "$m1" --accept-simulation >/dev/null 2>&1
 crash_check() {  # the last acknowledged update, or the one in flight
@@ -212,6 +214,7 @@ done
 mkdir -p "$work/next"
 cp "$coffer" "$work/next/coffer"; printf '\n' >>"$work/next/coffer"
 start_las "$work/las-n" --runtime "$work/next/coffer"
+platform_n=$las_id
 bin=$work/next/coffer
 expect "an unapproved build (one byte more) does not join" 1 "" -- \
   start_member unapproved "$work/mx" "$work/las-n/las.sock" --join "$m2"
@@ -219,14 +222,51 @@ expect "it was told why" 0 "is not an approved CAS build" -- cat "$work/unapprov
 bin=$coffer
 must "the owner approves a third platform" "$coffer" cas approve --platform "$platform_c"
 must "a third member joins" start_member m3 "$work/m3" "$las_c" --join "$m2"
-m3=$member
+m3=$member m3_pid=$member_pid
 "$coffer" cas attest "$m3" --accept-simulation >/dev/null 2>&1
 expect "it serves the same sessions" 0 "shared-db" -- \
   env COFFER_CAS_ADDR="$m3" "$coffer" session list
 expect "and provisions them on its platform" 0 "COFFER-MARKER-7f3a9c" -- \
   env COFFER_CAS_ADDR="$m3" COFFER_LAS_ADDR="$las_c" "$coffer" run --config-id shared-db/show
 expect "three members serve" 0 "serving  $m3" -- "$coffer" cas members
-expect "each member's audit log is intact" 0 "intact" -- \
-  "$coffer" cas audit verify "$work/m2/audit.log"
+
+# --- the upgrade: approve the next build, join it, stop the old members
+next=$work/next/coffer
+next_measurement=$("$next" measure --self)
+must "the owner approves the next build" "$coffer" cas approve --mrenclave "$next_measurement"
+must "and the platform it starts on" "$coffer" cas approve --platform "$platform_n"
+bin=$next
+must "the next build joins" start_member next "$work/mn" "$work/las-n/las.sock" --join "$m3"
+mn=$member
+bin=$coffer
+kill -TERM "$m1_pid" "$m2_pid" "$m3_pid"
+wait "$m1_pid" "$m2_pid" "$m3_pid" 2>/dev/null
+must "the owner attests the next build" "$next" cas attest "$mn" --accept-simulation
+expect "every session is there after the old members stopped" 0 "hash $hash" -- \
+  env COFFER_CAS_ADDR="$mn" "$next" session read shared-db
+expect "and services are provisioned by the next build" 0 "COFFER-MARKER-7f3a9c" -- \
+  env COFFER_CAS_ADDR="$mn" COFFER_LAS_ADDR="$las_b" \
+  "$coffer" run --cas-mrenclave "$next_measurement" --config-id shared-db/show
+
+# --- one audit log for all members
+expect "the members keep no audit file of their own" 1 "" -- test -e "$work/m2/audit.log"
+COFFER_CAS_ADDR=$mn "$next" cas audit export >"$work/audit.jsonl" 2>"$work/export.err"
+expect "an owner exports the members' one audit chain" 0 "" -- test -s "$work/audit.jsonl"
+expect "it verifies as one chain, every record signed with the CAS's key" 0 "intact" -- \
+  "$coffer" cas audit verify "$work/audit.jsonl"
+expect "with the records of every member: the shares of the state key" 0 "" -- \
+  test "$(grep -c '"type":"cas.join.share"' "$work/audit.jsonl")" -ge 3
+expect "each member's start" 0 "" -- \
+  test "$(grep -c '"type":"log.reopen"' "$work/audit.jsonl")" -ge 4
+expect "and the updates through both members" 0 "" -- \
+  test "$(grep -c '"type":"session.update"' "$work/audit.jsonl")" -ge 20
+expect "a caller who is not an owner cannot export it" 1 "only the CAS's owners" -- \
+  env COFFER_CONFIG="$work/stranger" COFFER_CAS_ADDR="$mn" bash -c \
+  '"$0" cas attest "$COFFER_CAS_ADDR" --accept-simulation >/dev/null 2>&1; "$0" cas audit export' "$next"
+tail -n 1 "$work/audit.jsonl" >"$work/audit-tail"
+sed '$d' "$work/audit.jsonl" >"$work/audit-cut.jsonl"
+sed -i '5d' "$work/audit-cut.jsonl"
+expect "a record taken out of the exported chain is found" 1 "record" -- \
+  "$coffer" cas audit verify "$work/audit-cut.jsonl"
 
 expect_summary
