@@ -1,7 +1,8 @@
 // SharedAuditChain: where the audit log of a CAS with several members lives
 // (etcd_store.h implements it), so that their records form one chain: each
 // member appends after the head it read, and only if the head is still
-// there; otherwise it reads the new head and signs again. See audit_log.h
+// there; otherwise it reads the new head and signs again. Appends made at
+// once in one member go in one batch (a group commit). See audit_log.h
 // (AuditLog::OpenShared).
 #pragma once
 
@@ -24,12 +25,13 @@ class SharedAuditChain {
   virtual ~SharedAuditChain() = default;
 
   virtual StatusOr<Head> ReadHead() = 0;
-  // Stores record `seq` (its line, without "\n") and moves the head to
-  // (seq, hash), if the head is still `expected`; false if another member
-  // appended first (nothing is written then).
-  virtual StatusOr<bool> Append(const Head& expected, uint64_t seq,
-                                const std::string& hash,
-                                std::string_view line) = 0;
+  // Stores `lines` (without "\n") as records first_seq, first_seq + 1, ...
+  // and moves the head to (the last seq, last_hash), all at once, if the
+  // head is still `expected`; false if another member appended first
+  // (nothing is written then).
+  virtual StatusOr<bool> Append(const Head& expected, uint64_t first_seq,
+                                const std::vector<std::string>& lines,
+                                const std::string& last_hash) = 0;
   // Every record's line, in seq order.
   virtual StatusOr<std::vector<std::string>> ReadAll() = 0;
 };

@@ -152,41 +152,87 @@ StatusOr<std::string> AuditLog::Export() const {
 
 Status AuditLog::WriteShared(std::unique_lock<std::mutex>& lock,
                              std::string_view type, AuditFields fields) {
-  (void)lock;  // held by the caller: one append at a time in this member
-  // Other members append too: sign after the head as read, and try again
+  Pending mine{std::string(type), std::move(fields), false, OkStatus()};
+  queued_.push_back(&mine);
+  while (!mine.done) {
+    if (appending_) {
+      synced_.wait(lock);
+      continue;
+    }
+    // This thread appends what is queued; later records wait for the next
+    // batch. etcd takes at most 128 operations in one transaction.
+    appending_ = true;
+    constexpr size_t kMaxBatch = 100;
+    const size_t count = std::min(queued_.size(), kMaxBatch);
+    std::vector<Pending*> batch(queued_.begin(), queued_.begin() + count);
+    queued_.erase(queued_.begin(), queued_.begin() + count);
+    lock.unlock();
+    AppendBatch(batch);
+    lock.lock();
+    for (Pending* pending : batch) pending->done = true;
+    appending_ = false;
+    synced_.notify_all();
+  }
+  return mine.status;
+}
+
+void AuditLog::AppendBatch(const std::vector<Pending*>& batch) {
+  // Other members append too: seal after the head as read, and again
   // after the new head if one of them was first.
   constexpr int kMaxAttempts = 100;
+  Status failed = UnavailableError(
+      "audit log: too many members appended at once; try again");
   for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
-    COFFER_ASSIGN_OR_RETURN(SharedAuditChain::Head head, chain_->ReadHead());
-    AuditRecord record;
-    record.seq = head.seq + 1;
-    record.time = FormatTime(clock_());
-    record.type = std::string(type);
-    record.fields = fields;
-    if (type == kAuditOpenType && head.seq > 0) {
-      record.type = kAuditReopenType;  // the chain has begun: continue it
-      record.fields.clear();
+    StatusOr<SharedAuditChain::Head> head = chain_->ReadHead();
+    if (!head.ok()) {
+      failed = head.status();
+      break;
     }
-    record.prev = head.seq == 0 ? std::string(kAuditFirstPrev) : head.hash;
-    COFFER_ASSIGN_OR_RETURN(record, SealAuditRecord(std::move(record), key_));
-    const std::string line = AuditRecordLine(record);
-    if (line.size() > kMaxAuditRecordBytes) {
-      return ResourceExhaustedError(
-          "audit record \"" + record.type + "\" would be " +
-          std::to_string(line.size()) + " bytes, above the limit of " +
-          std::to_string(kMaxAuditRecordBytes));
+    std::vector<std::string> lines;
+    std::vector<Pending*> written;
+    std::string prev =
+        head->seq == 0 ? std::string(kAuditFirstPrev) : head->hash;
+    for (Pending* pending : batch) {
+      AuditRecord record;
+      record.seq = head->seq + 1 + lines.size();
+      record.time = FormatTime(clock_());
+      record.type = pending->type;
+      record.fields = pending->fields;
+      if (record.type == kAuditOpenType && record.seq > 1) {
+        record.type = kAuditReopenType;  // the chain has begun: continue it
+        record.fields.clear();
+      }
+      record.prev = prev;
+      StatusOr<AuditRecord> sealed = SealAuditRecord(std::move(record), key_);
+      std::string line = sealed.ok() ? AuditRecordLine(*sealed) : "";
+      if (sealed.ok() && line.size() > kMaxAuditRecordBytes) {
+        sealed = ResourceExhaustedError(
+            "audit record \"" + sealed->type + "\" would be " +
+            std::to_string(line.size()) + " bytes, above the limit of " +
+            std::to_string(kMaxAuditRecordBytes));
+      }
+      if (!sealed.ok()) {  // this record only; the others go on
+        pending->status = sealed.status();
+        continue;
+      }
+      prev = std::move(sealed->hash);
+      lines.push_back(std::move(line));
+      written.push_back(pending);
     }
-    COFFER_ASSIGN_OR_RETURN(
-        bool appended, chain_->Append(head, record.seq, record.hash, line));
-    if (appended) {
-      next_seq_ = record.seq + 1;
-      last_hash_ = std::move(record.hash);
-      written_seq_ = synced_seq_ = record.seq;
-      return OkStatus();
+    if (lines.empty()) return;
+    StatusOr<bool> appended = chain_->Append(*head, head->seq + 1, lines, prev);
+    if (!appended.ok()) {
+      failed = appended.status();
+      break;
+    }
+    if (*appended) {
+      for (Pending* pending : written) pending->status = OkStatus();
+      return;
     }
   }
-  return UnavailableError(
-      "audit log: too many members appended at once; try again");
+  for (Pending* pending : batch) {
+    if (pending->status.ok()) pending->status = failed;
+  }
 }
 
 StatusOr<std::unique_ptr<AuditLog>> AuditLog::Open(

@@ -130,13 +130,26 @@ class AuditLog {
   // Group commit: returns once record `seq` is synced, or the sync error.
   Status WaitDurable(std::unique_lock<std::mutex>& lock, uint64_t seq);
   Status WriteAll(std::string_view data);
-  // Write() for a shared log, under mu_.
+  // Write() for a shared log, under mu_: queues the record; the first
+  // waiting appender appends everything queued in one batch.
   Status WriteShared(std::unique_lock<std::mutex>& lock, std::string_view type,
                      AuditFields fields);
+  struct Pending {
+    std::string type;
+    AuditFields fields;
+    bool done = false;
+    Status status;
+  };
+  // Seals `batch` after the chain's head and appends it, again after a
+  // newer head while other members win; sets each record's status. Not
+  // under mu_.
+  void AppendBatch(const std::vector<Pending*>& batch);
 
   const std::string path_;
   const int fd_;                             // -1 for a shared log
   std::unique_ptr<SharedAuditChain> chain_;  // null for a file
+  std::vector<Pending*> queued_;             // guarded by mu_ (shared log)
+  bool appending_ = false;                   // guarded by mu_ (shared log)
   const crypto::PrivateKey key_;
   const Clock clock_;
 

@@ -482,17 +482,22 @@ class EtcdAuditChain final : public SharedAuditChain {
     return head;
   }
 
-  StatusOr<bool> Append(const Head& expected, uint64_t seq,
-                        const std::string& hash,
-                        std::string_view line) override {
-    const std::string record_key = AuditRecordKey(seq);
-    const Json head = {{"seq", seq}, {"hash", hash}};
+  StatusOr<bool> Append(const Head& expected, uint64_t first_seq,
+                        const std::vector<std::string>& lines,
+                        const std::string& last_hash) override {
+    const Json head = {{"seq", first_seq + lines.size() - 1},
+                       {"hash", last_hash}};
     COFFER_ASSIGN_OR_RETURN(Bytes sealed_head,
                             crypto::AesGcmSeal(state_key_, AsBytes(head.dump()),
                                                EtcdAd(kAuditHeadKey)));
-    COFFER_ASSIGN_OR_RETURN(
-        Bytes sealed_line,
-        crypto::AesGcmSeal(state_key_, AsBytes(line), EtcdAd(record_key)));
+    std::vector<EtcdClient::Put> puts = {{kAuditHeadKey, sealed_head}};
+    for (size_t i = 0; i < lines.size(); ++i) {
+      const std::string key = AuditRecordKey(first_seq + i);
+      COFFER_ASSIGN_OR_RETURN(
+          Bytes sealed,
+          crypto::AesGcmSeal(state_key_, AsBytes(lines[i]), EtcdAd(key)));
+      puts.push_back({key, std::move(sealed)});
+    }
     const EtcdClient::Compare compare =
         expected.version == 0
             ? EtcdClient::Compare{kAuditHeadKey,
@@ -501,12 +506,12 @@ class EtcdAuditChain final : public SharedAuditChain {
             : EtcdClient::Compare{kAuditHeadKey,
                                   EtcdClient::Compare::Target::kModRevision,
                                   expected.version};
-    StatusOr<bool> appended = etcd_.Txn(
-        {compare}, {{kAuditHeadKey, sealed_head}, {record_key, sealed_line}});
+    StatusOr<bool> appended = etcd_.Txn({compare}, puts);
     if (!appended.ok()) {
       // The answer may have been lost after etcd applied it.
-      StatusOr<std::optional<EtcdClient::KeyValue>> now = etcd_.Get(record_key);
-      if (now.ok() && now->has_value() && (*now)->value == sealed_line) {
+      StatusOr<std::optional<EtcdClient::KeyValue>> now =
+          etcd_.Get(puts.back().key);
+      if (now.ok() && now->has_value() && (*now)->value == puts.back().value) {
         return true;
       }
       return appended.status().WithContext("append to the audit log");
