@@ -254,6 +254,23 @@ StatusOr<CasAddress> ParseCasAddress(std::string_view text) {
   return CasAddress{std::move(parsed->host), parsed->port};
 }
 
+StatusOr<std::vector<CasAddress>> ParseCasAddresses(std::string_view text) {
+  std::vector<CasAddress> addresses;
+  while (true) {
+    const size_t comma = text.find(',');
+    COFFER_ASSIGN_OR_RETURN(CasAddress address,
+                            ParseCasAddress(text.substr(0, comma)));
+    addresses.push_back(std::move(address));
+    if (comma == std::string_view::npos) return addresses;
+    text.remove_prefix(comma + 1);
+  }
+}
+
+bool IsUnreachable(const Status& status) {
+  return status.code() == StatusCode::kUnavailable ||
+         status.code() == StatusCode::kDeadlineExceeded;
+}
+
 std::string DefaultCasAddress() {
   // Read on the main thread of a command; nothing of ours changes the
   // environment. NOLINTNEXTLINE(concurrency-mt-unsafe)

@@ -75,6 +75,13 @@ struct CasAddress {
 // "host:port" or "[ipv6]:port", port 1 to 65535. kInvalidArgument
 // "CAS address \"cas\" must be HOST:PORT (e.g. 127.0.0.1:8081)".
 StatusOr<CasAddress> ParseCasAddress(std::string_view text);
+// Several members of one CAS, "HOST:PORT,HOST:PORT" (one is fine):
+// clients try them in turn while one cannot be reached. kInvalidArgument
+// as above, naming the bad one.
+StatusOr<std::vector<CasAddress>> ParseCasAddresses(std::string_view text);
+// Whether a failure to connect means "try the next member": the member
+// was not reached (refused, timed out), not that it refused us.
+bool IsUnreachable(const Status& status);
 // $COFFER_CAS_ADDR if set and not empty, else kDefaultCasAddress.
 std::string DefaultCasAddress();
 

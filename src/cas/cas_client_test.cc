@@ -2,6 +2,7 @@
 // that answers as the API contract says, plus the pure helpers.
 #include "cas/cas_client.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -19,6 +20,7 @@ namespace {
 using crypto::testing::ValueOrDie;
 using Json = nlohmann::json;
 using net::testing::ServerIdentity;
+using ::testing::HasSubstr;
 
 // The runtime's side of the reply keeps every value a substitution can
 // reach in SecretBytes (STYLE.md point 5).
@@ -338,6 +340,19 @@ TEST(CasAddressTest, ParsesHostAndPort) {
                   "127.0.0.1:8081, [::1]:8081)"))
         << bad;
   }
+}
+
+TEST(CasAddressTest, ParsesSeveralMembers) {
+  std::vector<CasAddress> members =
+      ValueOrDie(ParseCasAddresses("127.0.0.1:8081,[::1]:8082,cas.example:1"));
+  ASSERT_EQ(members.size(), 3u);
+  EXPECT_EQ(members[1].ToString(), "[::1]:8082");
+  EXPECT_EQ(ValueOrDie(ParseCasAddresses("127.0.0.1:8081")).size(), 1u);
+  // Each member must be HOST:PORT; an empty one names itself.
+  EXPECT_THAT(ParseCasAddresses("127.0.0.1:8081,").status().message(),
+              HasSubstr("CAS address \"\" must be HOST:PORT"));
+  EXPECT_THAT(ParseCasAddresses("127.0.0.1:8081,cas").status().message(),
+              HasSubstr("CAS address \"cas\" must be HOST:PORT"));
 }
 
 TEST(CasAddressTest, DefaultsToTheEnvironmentThenLoopback) {

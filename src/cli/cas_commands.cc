@@ -164,7 +164,8 @@ int ExitCodeForCasError(const Status& status) {
 void AddCasOption(CLI::App* command, std::string& address) {
   command->add_option("--cas", address,
                       "The CAS as HOST:PORT, attested before with `coffer cas "
-                      "attest` (default: $COFFER_CAS_ADDR, else "
+                      "attest`; several members as HOST:PORT,HOST:PORT, tried "
+                      "in turn (default: $COFFER_CAS_ADDR, else "
                       "127.0.0.1:8081)");
 }
 
@@ -172,7 +173,7 @@ std::unique_ptr<cas::CasClient> ConnectToCas(std::string_view command,
                                              const std::string& address,
                                              int& exit_code) {
   const std::string text = address.empty() ? cas::DefaultCasAddress() : address;
-  StatusOr<cas::CasAddress> parsed = cas::ParseCasAddress(text);
+  StatusOr<std::vector<cas::CasAddress>> parsed = cas::ParseCasAddresses(text);
   if (!parsed.ok()) {
     exit_code = Fail(command, parsed.status().message(), kExitBadInput);
     return nullptr;
@@ -182,8 +183,14 @@ std::unique_ptr<cas::CasClient> ConnectToCas(std::string_view command,
     exit_code = Fail(command, user.status().message(), kExitBadInput);
     return nullptr;
   }
+  // Several members: the first that answers (each attested before).
   StatusOr<std::unique_ptr<cas::CasClient>> cas =
-      cas::CasClient::ConnectPinned(*parsed, user->first, user->second.tls());
+      UnavailableError("no CAS address");
+  for (const cas::CasAddress& member : *parsed) {
+    cas =
+        cas::CasClient::ConnectPinned(member, user->first, user->second.tls());
+    if (cas.ok() || !cas::IsUnreachable(cas.status())) break;
+  }
   if (!cas.ok()) {
     // A pin that cannot be read is a local problem; the rest is the CAS's.
     const StatusCode code = cas.status().code();

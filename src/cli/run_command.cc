@@ -108,8 +108,9 @@ void AddRunCommand(CLI::App& app, ExitCode& exit_code) {
       "then run that program with only the policy's arguments, environment "
       "and files (kept in memory only the service sees)");
   run->add_option("--cas", flags->cas,
-                  "CAS address HOST:PORT (default $COFFER_CAS_ADDR, then "
-                  "127.0.0.1:8081)");
+                  "CAS address HOST:PORT, or several members' "
+                  "HOST:PORT,HOST:PORT tried in turn (default "
+                  "$COFFER_CAS_ADDR, then 127.0.0.1:8081)");
   run->add_option("--las", flags->las,
                   "LAS socket (default $COFFER_LAS_ADDR, then the LAS's "
                   "default data directory)");

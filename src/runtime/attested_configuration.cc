@@ -50,8 +50,8 @@ StatusOr<std::string> FindProgram(const std::string& program,
 }
 
 StatusOr<AttestedService> AttestAndFetch(const AttestOptions& options) {
-  COFFER_ASSIGN_OR_RETURN(cas::CasAddress address,
-                          cas::ParseCasAddress(options.cas_address));
+  COFFER_ASSIGN_OR_RETURN(std::vector<cas::CasAddress> addresses,
+                          cas::ParseCasAddresses(options.cas_address));
   COFFER_ASSIGN_OR_RETURN(crypto::PrivateKey key,
                           crypto::PrivateKey::Generate(crypto::KeyType::kP256));
   COFFER_ASSIGN_OR_RETURN(
@@ -61,8 +61,13 @@ StatusOr<AttestedService> AttestAndFetch(const AttestOptions& options) {
           std::chrono::hours(1)));
   const net::TlsIdentity identity{&key, {&certificate, 1}};
 
+  // Several members of one CAS: the first that answers.
   StatusOr<std::unique_ptr<cas::CasClient>> connected =
-      cas::CasClient::ConnectForAttestation(address, identity);
+      UnavailableError("no CAS address");
+  for (const cas::CasAddress& address : addresses) {
+    connected = cas::CasClient::ConnectForAttestation(address, identity);
+    if (connected.ok() || !cas::IsUnreachable(connected.status())) break;
+  }
   if (!connected.ok())
     return connected.status().WithContext("cannot reach the CAS");
   cas::CasClient& cas = **connected;

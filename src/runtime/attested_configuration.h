@@ -45,7 +45,7 @@
 namespace coffer::runtime {
 
 struct AttestOptions {
-  std::string cas_address;  // HOST:PORT
+  std::string cas_address;  // HOST:PORT, or several members' HOST:PORT,...
   std::string las_socket;
   std::string config_id;  // SESSION/SERVICE
   // Accepted CAS measurements, hex; empty: `coffer measure --self`.

@@ -191,6 +191,10 @@ expect "updates through the other member go on without the killed member and etc
 kill -TERM "$u3" "$u4" 2>/dev/null; wait "$u3" "$u4" 2>/dev/null
 expect "provisioning goes on through the other member" 0 "COFFER-MARKER-7f3a9c" -- \
   env COFFER_CAS_ADDR="$m2" COFFER_LAS_ADDR="$las_b" "$coffer" run --config-id shared-db/show
+expect "the runtime given both members goes on to the live one" 0 "COFFER-MARKER-7f3a9c" -- \
+  env COFFER_LAS_ADDR="$las_b" "$coffer" run --cas "$m1,$m2" --config-id shared-db/show
+expect "and so does the CLI" 0 "hash $hash" -- \
+  env COFFER_CAS_ADDR="$m1,$m2" "$coffer" session read shared-db
 start_etcd e1 existing
 must "the killed member restarts on its directory" start_member m1b "$work/m1" "$las_a"
 m1=$member m1_pid=$member_pid
