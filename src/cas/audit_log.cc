@@ -167,8 +167,9 @@ Status AuditLog::WriteShared(std::unique_lock<std::mutex>& lock,
     std::vector<Pending*> batch(queued_.begin(), queued_.begin() + count);
     queued_.erase(queued_.begin(), queued_.begin() + count);
     lock.unlock();
-    AppendBatch(batch);
+    const uint64_t last = AppendBatch(batch);
     lock.lock();
+    if (last > 0) next_seq_ = last + 1;  // for last_seq()
     for (Pending* pending : batch) pending->done = true;
     appending_ = false;
     synced_.notify_all();
@@ -176,7 +177,7 @@ Status AuditLog::WriteShared(std::unique_lock<std::mutex>& lock,
   return mine.status;
 }
 
-void AuditLog::AppendBatch(const std::vector<Pending*>& batch) {
+uint64_t AuditLog::AppendBatch(const std::vector<Pending*>& batch) {
   // Other members append too: seal after the head as read, and again
   // after the new head if one of them was first.
   constexpr int kMaxAttempts = 100;
@@ -219,7 +220,7 @@ void AuditLog::AppendBatch(const std::vector<Pending*>& batch) {
       lines.push_back(std::move(line));
       written.push_back(pending);
     }
-    if (lines.empty()) return;
+    if (lines.empty()) return 0;
     StatusOr<bool> appended = chain_->Append(*head, head->seq + 1, lines, prev);
     if (!appended.ok()) {
       failed = appended.status();
@@ -227,12 +228,13 @@ void AuditLog::AppendBatch(const std::vector<Pending*>& batch) {
     }
     if (*appended) {
       for (Pending* pending : written) pending->status = OkStatus();
-      return;
+      return head->seq + lines.size();
     }
   }
   for (Pending* pending : batch) {
     if (pending->status.ok()) pending->status = failed;
   }
+  return 0;
 }
 
 StatusOr<std::unique_ptr<AuditLog>> AuditLog::Open(

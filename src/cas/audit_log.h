@@ -111,7 +111,8 @@ class AuditLog {
 
   // The file; empty for a shared log.
   const std::string& path() const { return path_; }
-  // The seq of the last record written (durable or about to be).
+  // The seq of the last record written (durable or about to be); for a
+  // shared log, the last this member wrote.
   uint64_t last_seq() const;
 
  private:
@@ -141,9 +142,9 @@ class AuditLog {
     Status status;
   };
   // Seals `batch` after the chain's head and appends it, again after a
-  // newer head while other members win; sets each record's status. Not
-  // under mu_.
-  void AppendBatch(const std::vector<Pending*>& batch);
+  // newer head while other members win; sets each record's status and
+  // returns the seq of the last record written (0 if none). Not under mu_.
+  uint64_t AppendBatch(const std::vector<Pending*>& batch);
 
   const std::string path_;
   const int fd_;                             // -1 for a shared log

@@ -843,6 +843,7 @@ TEST(SharedAuditLogTest, AnOversizeRecordFailsAloneAndTheChainGoesOn) {
       "session.read", {{"session", std::string(kMaxAuditRecordBytes, 'x')}});
   EXPECT_EQ(big.code(), StatusCode::kResourceExhausted);
   EXPECT_TRUE((*log)->Append("session.read", {{"session", "db"}}).ok());
+  EXPECT_EQ((*log)->last_seq(), 2u);
   StatusOr<std::string> text = (*log)->Export();
   ASSERT_TRUE(text.ok());
   EXPECT_EQ(std::count(text->begin(), text->end(), '\n'), 2);
