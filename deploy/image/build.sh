@@ -46,7 +46,7 @@ rm -rf "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/*
 
 # coffer measures itself through /proc/self/exe: /proc in the tree for that.
 mount -t proc proc "$root/proc"
-trap 'umount "$root/proc" 2>/dev/null; rm -rf "$root"' EXIT
+trap 'umount "$root/proc" 2>/dev/null || true; rm -rf "$root"' EXIT
 measure() { chroot "$root" env PATH=/usr/local/bin:/usr/sbin:/usr/bin coffer measure "$@"; }
 : >"$out/measurements.env"
 for pair in COFFER_MRENCLAVE:--self MARIADB_MRENCLAVE:mariadbd \

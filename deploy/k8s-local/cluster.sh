@@ -80,7 +80,11 @@ down() {
       iptables -t "$table" -X "$chain" 2>/dev/null || true
     done
   done
-  rmdir /var/log/pods /var/log/containers 2>/dev/null || true
+  # The kubelet's folders outside DIR (not configurable in 1.20), if it made them.
+  if [[ -f $dir/host-dirs.made ]]; then
+    xargs -r rm -rf <"$dir/host-dirs.made"
+    rm -f "$dir/host-dirs.made"
+  fi
 }
 
 up() {
@@ -101,6 +105,9 @@ up() {
   etcd_port=$(free_port) etcd_peer=$(free_port) api_port=$(free_port) kubelet_port=$(free_port)
 
   # What the kubelet will change, to put back on `down`.
+  for d in /var/lib/kubelet /var/log/pods /var/log/containers; do
+    [[ -e $d ]] || echo "$d"
+  done >"$dir/host-dirs.made"
   for key in vm.overcommit_memory kernel.panic kernel.panic_on_oops net.ipv4.ip_forward; do
     echo "$key $(sysctl -n "$key")"
   done >"$dir/sysctl.saved"

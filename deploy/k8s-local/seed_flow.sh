@@ -18,6 +18,12 @@ chmod 0755 "$work"
 tools=$(bash scripts/install-helm.sh) || exit 1
 export PATH="$tools:$PATH" KUBECTL="$tools/kubectl" HOME="$work/cluster/home"
 cleanup() {
+  if [[ $failed -gt 0 && -f $work/cluster/env ]]; then  # what the pods said
+    kubectl get pods -o wide
+    for p in $(kubectl get pods -o name); do
+      echo "--- $p"; kubectl logs "$p" --all-containers --tail 20
+    done
+  fi 2>&1
   deploy/k8s-local/cluster.sh down "$work/cluster" >/dev/null 2>&1
   rm -rf "$work"
 }
@@ -69,18 +75,23 @@ PV
 pv data-coffer-cas-0 >/dev/null && pv data-mariadb-0 >/dev/null
 
 # --- the LAS on every node, the CAS
-expect "helm install las deploy/helm/coffer-las" 0 "STATUS: deployed" -- \
-  helm install las deploy/helm/coffer-las --set platformDir="$work/las-platform" \
+# logged FILE COMMAND...: COMMAND with its output in FILE (for must).
+logged() {
+  local file=$1
+  shift
+  "$@" >"$file" 2>&1 || { cat "$file"; return 1; }
+}
+must "helm install las deploy/helm/coffer-las" logged "$work/las-install.out" \
+  helm install las deploy/helm/coffer-las --set hostNetwork=true --set platformDir="$work/las-platform" \
   --set socketDir="$work/las-socket" --wait --timeout 3m
 cas_port=$(free_port)
-expect "helm install coffer-cas deploy/helm/coffer-cas" 0 "STATUS: deployed" -- \
+must "helm install coffer-cas deploy/helm/coffer-cas" logged "$work/cas-install.out" \
   helm install coffer-cas deploy/helm/coffer-cas --set hostNetwork=true --set listenHost=127.0.0.1 \
   --set port="$cas_port" --set persistence.storageClassName=coffer-local \
   --set las.socketDir="$work/las-socket" --set mrenclave="$COFFER_MRENCLAVE" --wait --timeout 3m
-cp "$work/out" "$work/cas-install.out"
 expect "its NOTES say how to attest it" 0 "--mrenclave $COFFER_MRENCLAVE" -- cat "$work/cas-install.out"
 export COFFER_CONFIG="$work/owner" COFFER_CAS_ADDR="127.0.0.1:$cas_port"
-expect "the CAS in its pod is attested as the image's coffer" 0 "" -- \
+must "the CAS in its pod is attested as the image's coffer" logged "$work/attest.out" \
   build/bin/coffer cas attest "$COFFER_CAS_ADDR" --mrenclave "$COFFER_MRENCLAVE" --accept-simulation
 
 # --- the seed's commands
@@ -93,8 +104,8 @@ expect "coffer session create --name=\$DBCLIENT" 0 "" -- \
   build/bin/coffer session create --name="$DBCLIENT" --use-env templates/mariadb/dbclient.yml
 expect "coffer session create --name=\$DBSESSION" 0 "" -- \
   build/bin/coffer session create --name="$DBSESSION" --use-env templates/mariadb/dbsession.yml
-expect "helm install mariadb deploy/helm/mariadb --set scone.attestation.config_id=\$DBSESSION" 0 \
-  "STATUS: deployed" -- helm install mariadb deploy/helm/mariadb \
+must "helm install mariadb deploy/helm/mariadb --set scone.attestation.config_id=\$DBSESSION" \
+  logged "$work/db-install.out" helm install mariadb deploy/helm/mariadb \
   --set scone.attestation.config_id="$DBSESSION" --set cas.address="$COFFER_CAS_ADDR" \
   --set mariadb.port="$MARIADB_PORT" --set mariadb.persistence.storageClassName=coffer-local \
   --set las.socketDir="$work/las-socket" --wait --timeout 5m
@@ -103,7 +114,7 @@ expect "the MariaDB pod runs coffer run --config-id \$DBSESSION/mariadb" 0 "read
 
 # --- the client, in a pod of the image on the node
 marker="Personal-$RANDOM-Data-k8s"
-client() {  # client NAME SQL: a pod that runs the attested client once; prints its log
+client() {  # client NAME SESSION SQL: a pod that runs the attested client once; prints its log
   kubectl apply -f - >/dev/null <<POD
 apiVersion: v1
 kind: Pod
@@ -117,14 +128,15 @@ spec:
     - name: client
       image: localhost/coffer:0.1.0
       imagePullPolicy: Never
-      command: [coffer, run, --config-id, "$DBCLIENT/client", --, -Ne, "$2"]
+      command: [coffer, run, --config-id, "$2/client", --, -Ne, "$3"]
       env:
         - {name: COFFER_CAS_ADDR, value: "$COFFER_CAS_ADDR"}
         - {name: COFFER_LAS_ADDR, value: /run/coffer-las/las.sock}
       securityContext: {allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: {drop: [ALL]}}
-      volumeMounts: [{name: las, mountPath: /run/coffer-las, readOnly: true}, {name: tmp, mountPath: /tmp}]
+      volumeMounts: [{name: las, mountPath: /run/coffer-las, readOnly: true}, {name: files, mountPath: /run/coffer}, {name: tmp, mountPath: /tmp}]
   volumes:
     - {name: las, hostPath: {path: $work/las-socket, type: Directory}}
+    - {name: files, emptyDir: {medium: Memory}}
     - {name: tmp, emptyDir: {medium: Memory}}
 POD
   for _ in $(seq 1 300); do
@@ -135,12 +147,50 @@ POD
   kubectl logs "$1"
   [[ $phase == Succeeded ]]
 }
-expect "an attested client pod writes personal data" 0 "" -- client writer \
+expect "an attested client pod writes personal data" 0 "" -- client writer "$DBCLIENT" \
   "CREATE DATABASE IF NOT EXISTS app; CREATE TABLE app.people (id INT PRIMARY KEY, name TEXT); INSERT INTO app.people VALUES (1, '$marker')"
-expect "another reads it back over TLS" 0 "$marker" -- client reader \
+expect "another reads it back over TLS" 0 "$marker" -- client reader "$DBCLIENT" \
   "SELECT name FROM app.people; SHOW SESSION STATUS LIKE 'Ssl_version'"
 expect "encrypted at rest: the marker is nowhere in the database's volume" 1 "" -- \
   grep -r -a -l -e "$marker" "$work/volumes/data-mariadb-0"
 expect "helm uninstall stops MariaDB cleanly" 0 "" -- helm uninstall mariadb --wait --timeout 3m
+
+# --- the scalable variant: a primary, a replica, two masking proxies, HAProxy
+export DBSESSION="MariaDBScalable-$RANDOM" DBCLIENT="AppClient-$RANDOM" ANALYST="Analyst-$RANDOM"
+export MARIADB_PORT=$(free_port) PROXY_PORT=$(free_port)
+export MASKING_RULES=$(tr -d '\n' <templates/mariadb-scalable/masking.json)
+haproxy_port=$(free_port) replica_port=$(free_port) second_proxy=$((PROXY_PORT + 1))
+for port in "$replica_port" "$second_proxy"; do
+  (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && { echo "FAIL port $port is taken"; exit 1; }
+done
+expect "the scalable database session is created" 0 "" -- \
+  build/bin/coffer session create --name="$DBSESSION" --use-env templates/mariadb-scalable/dbsession.yml
+# The clients connect to HAProxy: their sessions name its port.
+expect "the app's and the analyst's sessions are created" 0 "" -- bash -c \
+  "PROXY_PORT=$haproxy_port build/bin/coffer session create --name=$DBCLIENT --use-env templates/mariadb-scalable/dbclient.yml &&
+   PROXY_PORT=$haproxy_port build/bin/coffer session create --name=$ANALYST --use-env templates/mariadb-scalable/analyst.yml"
+pv data-scalable-primary-0 >/dev/null && pv data-scalable-replica-0 >/dev/null
+must "helm install scalable deploy/helm/mariadb --set replicas=1 --set proxy.count=2" \
+  logged "$work/scalable-install.out" helm install scalable deploy/helm/mariadb \
+  --set coffer.configId="$DBSESSION" --set replicas=1 --set proxy.count=2 \
+  --set cas.address="$COFFER_CAS_ADDR" --set mariadb.port="$MARIADB_PORT" \
+  --set replica.basePort="$replica_port" --set proxy.port="$PROXY_PORT" \
+  --set haproxy.port="$haproxy_port" --set mariadb.persistence.storageClassName=coffer-local \
+  --set las.socketDir="$work/las-socket" --wait --timeout 5m
+expect "the app writes personal data through HAProxy and a proxy" 0 "" -- client app-writer "$DBCLIENT" \
+  "CREATE TABLE customers (id INT PRIMARY KEY, name VARCHAR(100), email VARCHAR(100), ssn CHAR(11));
+   INSERT INTO customers VALUES (1, 'Jane Roe', 'jane.roe@example.com', '123-45-6789')"
+expect "the app reads it in clear" 0 "jane.roe@example.com" -- client app-reader "$DBCLIENT" \
+  "SELECT * FROM customers"
+expect "the analyst reads it masked" 0 $'********@example.com\tXXXXXXXXXXX' -- \
+  client analyst-reader "$ANALYST" "SELECT * FROM customers"
+cp "$work/out" "$work/analyst.out"
+expect "the analyst sees no name, address or SSN" 1 "" -- \
+  grep -E "Jane|jane|123-45" "$work/analyst.out"
+expect "a bypass attempt is refused by the proxy" 1 "ERROR 1141" -- \
+  client analyst-bypass "$ANALYST" "SELECT CONCAT(ssn, '') FROM customers"
+expect "the replica pod replicates from the primary pod" 0 "" -- bash -c \
+  "for i in \$(seq 1 100); do kubectl logs scalable-replica-0 | grep -qi 'connected to master' && exit 0; sleep 0.5; done; exit 1"
+expect "helm uninstall stops them" 0 "" -- helm uninstall scalable --wait --timeout 3m
 
 expect_summary

@@ -77,14 +77,21 @@ securityContext:
   valueFrom: {fieldRef: {fieldPath: metadata.name}}
 {{- end }}
 
+{{/* /run/coffer: where `coffer run` lays the service's files over, in
+its own mount namespace. A directory of its own, because as a non-root user
+the kernel refuses an overlay whose lower directory holds mounts inherited
+from the container (/run holds the LAS's). */}}
 {{- define "mariadb.runMounts" -}}
 - {name: las, mountPath: /run/coffer-las, readOnly: true}
+- {name: files, mountPath: /run/coffer}
 - {name: tmp, mountPath: /tmp}
 {{- end }}
 
 {{- define "mariadb.runVolumes" -}}
 - name: las
   hostPath: {path: {{ .Values.las.socketDir }}, type: Directory}
+- name: files
+  emptyDir: {medium: Memory, sizeLimit: 16Mi}
 - name: tmp
   emptyDir: {medium: Memory}
 {{- end }}
