@@ -74,7 +74,10 @@ def make_mount_point(path, node):
         missing.append(path)
         path = os.path.dirname(path)
     for d in reversed(missing):
-        os.mkdir(d)
+        try:
+            os.mkdir(d)
+        except FileExistsError:  # a probe of the same pod, at the same time
+            continue
         with open(os.path.join(os.path.dirname(node.rstrip("/")), "mount-points"), "a") as f:
             f.write(d + "\n")
 
