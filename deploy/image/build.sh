@@ -7,6 +7,8 @@
 #   deploy/image/build.sh [COFFER] [OUT]
 #
 # COFFER: the coffer executable (default build/bin/coffer: `make build`).
+# COFFER_PREVIOUS (environment): for an upgrade, the previous image's coffer,
+# put at /opt/coffer-previous/coffer.
 # OUT: the output directory (default build/image): coffer-image.tar (a root
 # file system for `podman import` / `docker import`) and measurements.env,
 # the measurements of the image's programs, taken inside it: a measurement
@@ -36,6 +38,11 @@ mmdebstrap --variant=minbase --include="$packages" \
 # is taken of this copy, inside the image.
 objcopy --strip-debug "$coffer" "$root/usr/local/bin/coffer"
 chmod 0755 "$root/usr/local/bin/coffer"
+# An upgrade: the previous build beside it, for the LAS's --runtime
+# (chart coffer-las, extraRuntimes={/opt/coffer-previous/coffer}).
+if [[ -n ${COFFER_PREVIOUS:-} ]]; then
+  install -D -m 0755 "$COFFER_PREVIOUS" "$root/opt/coffer-previous/coffer"
+fi
 # The pods' user (the charts run as 10001) and the LAS socket's group.
 chroot "$root" groupadd --gid 10001 coffer
 chroot "$root" useradd --uid 10001 --gid 10001 --no-create-home --home-dir /nonexistent \

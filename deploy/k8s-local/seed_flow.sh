@@ -85,12 +85,15 @@ must "helm install las deploy/helm/coffer-las" logged "$work/las-install.out" \
   helm install las deploy/helm/coffer-las --set hostNetwork=true --set platformDir="$work/las-platform" \
   --set socketDir="$work/las-socket" --wait --timeout 3m
 cas_port=$(free_port)
+export COFFER_CONFIG="$work/owner"
+owner=$(build/bin/coffer cas whoami)
 must "helm install coffer-cas deploy/helm/coffer-cas" logged "$work/cas-install.out" \
   helm install coffer-cas deploy/helm/coffer-cas --set hostNetwork=true --set listenHost=127.0.0.1 \
+  --set "owners={$owner}" \
   --set port="$cas_port" --set persistence.storageClassName=coffer-local \
   --set las.socketDir="$work/las-socket" --set mrenclave="$COFFER_MRENCLAVE" --wait --timeout 3m
 expect "its NOTES say how to attest it" 0 "--mrenclave $COFFER_MRENCLAVE" -- cat "$work/cas-install.out"
-export COFFER_CONFIG="$work/owner" COFFER_CAS_ADDR="127.0.0.1:$cas_port"
+export COFFER_CAS_ADDR="127.0.0.1:$cas_port"
 must "the CAS in its pod is attested as the image's coffer" logged "$work/attest.out" \
   build/bin/coffer cas attest "$COFFER_CAS_ADDR" --mrenclave "$COFFER_MRENCLAVE" --accept-simulation
 
@@ -114,6 +117,7 @@ expect "the MariaDB pod runs coffer run --config-id \$DBSESSION/mariadb" 0 "read
 
 # --- the client, in a pod of the image on the node
 marker="Personal-$RANDOM-Data-k8s"
+client_image=localhost/coffer:0.1.0
 client() {  # client NAME SESSION SQL: a pod that runs the attested client once; prints its log
   kubectl apply -f - >/dev/null <<POD
 apiVersion: v1
@@ -126,7 +130,7 @@ spec:
   securityContext: {runAsUser: 10001, runAsGroup: 10001, supplementalGroups: [2000], seccompProfile: {type: Unconfined}}
   containers:
     - name: client
-      image: localhost/coffer:0.1.0
+      image: $client_image
       imagePullPolicy: Never
       command: [coffer, run, --config-id, "$2/client", --, -Ne, "$3"]
       env:
@@ -153,7 +157,57 @@ expect "another reads it back over TLS" 0 "$marker" -- client reader "$DBCLIENT"
   "SELECT name FROM app.people; SHOW SESSION STATUS LIKE 'Ssl_version'"
 expect "encrypted at rest: the marker is nowhere in the database's volume" 1 "" -- \
   grep -r -a -l -e "$marker" "$work/volumes/data-mariadb-0"
+
+# --- the upgrade of docs/kubernetes.md, as Helm steps: the next image (its
+# coffer one byte longer: another build, another measurement) with the
+# previous coffer at /opt/coffer-previous/coffer
+mkdir -p "$work/next"
+docker create --name coffer-current localhost/coffer:0.1.0 true >/dev/null &&
+  docker cp coffer-current:/usr/local/bin/coffer "$work/next/coffer-previous" &&
+  docker rm coffer-current >/dev/null
+cp "$work/next/coffer-previous" "$work/next/coffer" && printf '\n' >>"$work/next/coffer"
+printf 'FROM localhost/coffer:0.1.0\nCOPY coffer /usr/local/bin/coffer\nCOPY coffer-previous /opt/coffer-previous/coffer\n' \
+  >"$work/next/Dockerfile"
+must "the next image is built" logged "$work/next.out" \
+  env DOCKER_BUILDKIT=0 docker build -q -t localhost/coffer:next "$work/next"
+next_mrenclave=$(docker run --rm --network=none localhost/coffer:next coffer measure --self)
+expect "the next coffer has another measurement" 0 "" -- \
+  bash -c "[[ $next_mrenclave =~ ^[0-9a-f]{64}$ && $next_mrenclave != $COFFER_MRENCLAVE ]]"
+must "1. the LAS serves both builds (helm upgrade las, extraRuntimes)" logged "$work/las-upgrade.out" \
+  helm upgrade las deploy/helm/coffer-las --reuse-values --set image.tag=next \
+  --set 'extraRuntimes={/opt/coffer-previous/coffer}' --wait --timeout 3m
+expect "the node kept its platform ID" 0 "$PLATFORMS" -- deploy/get_platform_ids
+expect "2. the owner approves the next build" 0 "" -- \
+  build/bin/coffer cas approve --mrenclave "$next_mrenclave"
+pv data-cas-next-0 >/dev/null
+next_port=$(free_port)
+must "3. helm install cas-next, joining the running CAS (joinFrom)" logged "$work/cas-next.out" \
+  helm install cas-next deploy/helm/coffer-cas --set image.tag=next --set hostNetwork=true \
+  --set listenHost=127.0.0.1 --set port="$next_port" --set joinFrom="$COFFER_CAS_ADDR" \
+  --set persistence.storageClassName=coffer-local --set las.socketDir="$work/las-socket" \
+  --wait --timeout 3m
+expect "the old CAS has retired and names its successor" 3 "127.0.0.1:$next_port and is retired" -- \
+  build/bin/coffer session read "$DBSESSION"
+must "4. the owner attests the next CAS (its measurement)" logged "$work/attest-next.out" \
+  build/bin/coffer cas attest "127.0.0.1:$next_port" --mrenclave "$next_mrenclave" --accept-simulation
+export COFFER_CAS_ADDR="127.0.0.1:$next_port"
+expect "it holds the sessions" 0 "hash" -- build/bin/coffer session read "$DBSESSION"
+# The services' measurements include the coffer that runs them.
+measure_next() { docker run --rm --network=none localhost/coffer:next coffer measure "$1"; }
+export MARIADB_MRENCLAVE=$(measure_next mariadbd) CLIENT_MRENCLAVE=$(measure_next mariadb)
+export MARIADB_BACKUP_MRENCLAVE=$(measure_next mariadb-backup)
+expect "5. the sessions are updated with the next image's measurements" 0 "" -- bash -c \
+  "build/bin/coffer session update --name=$DBSESSION --use-env templates/mariadb/dbsession.yml &&
+   build/bin/coffer session update --name=$DBCLIENT --use-env templates/mariadb/dbclient.yml"
+must "helm upgrade mariadb to the next image and CAS" logged "$work/db-upgrade.out" \
+  helm upgrade mariadb deploy/helm/mariadb --reuse-values --set image.tag=next \
+  --set cas.address="$COFFER_CAS_ADDR" --wait --timeout 5m
+client_image=localhost/coffer:next
+expect "the upgraded MariaDB serves the data written before the upgrade" 0 "$marker" -- \
+  client reader-next "$DBCLIENT" "SELECT name FROM app.people"
 expect "helm uninstall stops MariaDB cleanly" 0 "" -- helm uninstall mariadb --wait --timeout 3m
+# From here on, everything runs the next build.
+export COFFER_MRENCLAVE=$next_mrenclave
 
 # --- the scalable variant: a primary, a replica, two masking proxies, HAProxy
 export DBSESSION="MariaDBScalable-$RANDOM" DBCLIENT="AppClient-$RANDOM" ANALYST="Analyst-$RANDOM"
@@ -172,7 +226,7 @@ expect "the app's and the analyst's sessions are created" 0 "" -- bash -c \
 pv data-scalable-primary-0 >/dev/null && pv data-scalable-replica-0 >/dev/null
 must "helm install scalable deploy/helm/mariadb --set replicas=1 --set proxy.count=2" \
   logged "$work/scalable-install.out" helm install scalable deploy/helm/mariadb \
-  --set coffer.configId="$DBSESSION" --set replicas=1 --set proxy.count=2 \
+  --set coffer.configId="$DBSESSION" --set replicas=1 --set proxy.count=2 --set image.tag=next \
   --set cas.address="$COFFER_CAS_ADDR" --set mariadb.port="$MARIADB_PORT" \
   --set replica.basePort="$replica_port" --set proxy.port="$PROXY_PORT" \
   --set haproxy.port="$haproxy_port" --set mariadb.persistence.storageClassName=coffer-local \

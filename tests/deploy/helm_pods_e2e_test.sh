@@ -11,7 +11,8 @@
 set -uo pipefail
 coffer=$(readlink -f "$1")
 cd "$(dirname "$0")/../.."
-work=$(mktemp -d /tmp/coffer-helm-pods-XXXXXX)
+# Not under /tmp: the pods mount their own /tmp (an emptyDir) over it.
+work=$(mktemp -d /var/tmp/coffer-helm-pods-XXXXXX)
 chmod 0755 "$work"
 pids=()
 cleanup() {
@@ -27,8 +28,12 @@ source tests/lib/mariadb.sh
 
 helm="$(bash scripts/install-helm.sh)/helm" || { echo "FAIL helm could not be installed"; exit 1; }
 export HOME="$work/home"  # helm's cache and configuration
-# The pods' commands name coffer, mariadbd and haproxy: the image's PATH.
-export PATH="$(dirname "$coffer"):/usr/sbin:$PATH"
+# The pods' commands name coffer, mariadbd and haproxy: the image's PATH,
+# with this coffer in $work/image/bin (the build tree may be under /tmp).
+mkdir -p "$work/image/bin"
+ln "$coffer" "$work/image/bin/coffer" 2>/dev/null || cp "$coffer" "$work/image/bin/coffer"
+coffer=$work/image/bin/coffer
+export PATH="$work/image/bin:/usr/sbin:$PATH"
 export COFFER_CONFIG="$work/owner"
 pod=(/usr/bin/python3 tests/deploy/pod.py)
 export PODS="$work/las-pods"
