@@ -100,8 +100,8 @@ all_ids=$(cat "$work/out")
 expect "three platforms, comma separated" 0 "" -- \
   test "$(tr , '\n' <<<"$all_ids" | grep -cE '^[0-9a-f]{64}$')" -eq 3
 # The database may run on nodes a and b only.
-export PLATFORMS=$(tr , '\n' <<<"$all_ids" |
-  grep -v -x "$(COFFER_LAS_ADDR=$(las_socket c) "$coffer" las platform-id)" | paste -sd, -)
+platform_c=$(COFFER_LAS_ADDR=$(las_socket c) "$coffer" las platform-id)
+export PLATFORMS=$(tr , '\n' <<<"$all_ids" | grep -v -x "$platform_c" | paste -sd, -)
 
 # --- the sessions, as the seed creates them
 export DBSESSION="MariaDBSession-$RANDOM" DBCLIENT="MariaDBClient-$RANDOM"
@@ -120,7 +120,8 @@ expect "the database session is created" 0 "" -- \
 start_pod "$work/db.yaml" StatefulSet/mariadb mariadb-0 c
 wait "$pod_pid"
 expect "on node c, not in PLATFORMS, the MariaDB pod gets nothing (exit 125)" 0 "" -- test $? -eq 125
-expect "and says why" 0 "platform" -- cat "$work/mariadb-0-c.log"
+expect "and says why: the CAS refused its platform" 0 "platform $platform_c not allowed by" -- \
+  cat "$work/mariadb-0-c.log"
 expect "and its volume stays empty" 0 "" -- test -z "$(ls -A "$work/nodes/c/pvc/data-mariadb-0")"
 start_pod "$work/db.yaml" StatefulSet/mariadb mariadb-0 b
 db_pid=$pod_pid
