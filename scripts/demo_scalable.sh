@@ -126,7 +126,7 @@ R2=$(free_port)
 for name in r1 r2; do
   port=$R1
   [[ $name == r2 ]] && port=$R2
-  echo "+ $coffer run --daemon --config-id $DBSESSION/replica -- --port=$port --datadir=$work/$name &"
+  echo "+ $coffer run --daemon --config-id $DBSESSION/replica -- $port $work/$name 127.0.0.1 &"
   start_replica "$name" "$port" || fail "the replica $name did not start"
   grep -m1 "coffer run:" "$work/$name.log" | sed 's/^/   /'
 done

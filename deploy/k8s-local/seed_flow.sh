@@ -55,6 +55,8 @@ expect "mariadb (single master, SCONE-style value)" 0 "(server dry run)" -- vali
   --set scone.attestation.config_id=DB
 expect "mariadb (scalable, two replicas)" 0 "(server dry run)" -- validate v-scalable mariadb \
   --set coffer.configId=DB --set replicas=2
+expect "mariadb (scalable, spread over nodes)" 0 "(server dry run)" -- validate v-spread mariadb \
+  --set coffer.configId=DB --set replicas=2 --set placement=spread
 
 # --- volumes: the node has no provisioner; one hostPath volume per claim
 pv() {  # pv CLAIM: a PersistentVolume bound to that claim, owned by the pods' user

@@ -19,41 +19,6 @@ using Json = nlohmann::json;
 
 constexpr size_t kMaxNameLength = 128;
 
-bool IsNameStart(char c) {
-  return std::isalpha(static_cast<unsigned char>(c)) || c == '_';
-}
-bool IsNameChar(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
-}
-
-// The template variables named in one scalar, by the rules of
-// policy/variables.h: $NAME and ${NAME}; `$$` is a literal `$` and secret
-// substitutions ($$COFFER::...$$, $$SCONE::...$$) are no variables.
-void AddReferences(std::string_view s, std::vector<std::string>& names) {
-  size_t i = 0;
-  while ((i = s.find('$', i)) != std::string_view::npos) {
-    const std::string_view rest = s.substr(i);
-    if (rest.starts_with("$$COFFER::") || rest.starts_with("$$SCONE::")) {
-      const size_t close = rest.find("$$", 2);
-      i = close == std::string_view::npos ? s.size() : i + close + 2;
-    } else if (rest.starts_with("$$")) {
-      i += 2;
-    } else if (rest.starts_with("${")) {
-      const size_t close = rest.find('}');
-      if (close == std::string_view::npos) break;
-      names.emplace_back(rest.substr(2, close - 2));
-      i += close + 1;
-    } else if (rest.size() > 1 && IsNameStart(rest[1])) {
-      size_t end = 1;
-      while (end < rest.size() && IsNameChar(rest[end])) ++end;
-      names.emplace_back(rest.substr(1, end - 1));
-      i += end;
-    } else {
-      i += 1;
-    }
-  }
-}
-
 // Typed access to an answer's fields without exceptions; errors name the
 // request and the field. JsonType is Json, or SecretJson for the answer
 // that holds secrets (whose secret fields are read without Fields).
@@ -306,7 +271,11 @@ std::map<std::string, std::string> UsedVariables(
     while (!pending.empty()) {
       const policy::YamlNode* node = pending.back();
       pending.pop_back();
-      if (node->is_scalar()) AddReferences(node->scalar, names);
+      if (node->is_scalar()) {
+        for (std::string& name : policy::VariableNames(node->scalar)) {
+          names.push_back(std::move(name));
+        }
+      }
       for (const policy::YamlNode& item : node->items) pending.push_back(&item);
       for (const policy::YamlEntry& entry : node->entries) {
         pending.push_back(&entry.value);

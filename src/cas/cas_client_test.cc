@@ -381,6 +381,14 @@ TEST(UsedVariablesTest, SendsOnlyWhatTheFileUses) {
   EXPECT_TRUE(UsedVariables("a: [", variables).empty());
 }
 
+TEST(UsedVariablesTest, SendsAVariableWithADefaultWhenSet) {
+  policy::Variables variables;
+  variables.values = {{"HOST", "db-0.example"}};
+  EXPECT_EQ(
+      UsedVariables("a: \"${HOST:-127.0.0.1}:${PORT:-3306}\"\n", variables),
+      (std::map<std::string, std::string>{{"HOST", "db-0.example"}}));
+}
+
 TEST(UsedVariablesTest, ReadsTheEnvironmentOnlyWithUseEnv) {
   ::setenv("COFFER_TEST_VARIABLE", "from-env", 1);
   policy::Variables variables;

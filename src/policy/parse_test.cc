@@ -174,6 +174,32 @@ TEST(ParseSessionTest, VariablesFromTheEnvironmentAndBraces) {
   EXPECT_EQ(r.session->name, "from-flag");
 }
 
+TEST(ParseSessionTest, VariableDefaultsAsInTheShell) {
+  Variables v;
+  // Unset: the default.
+  CheckResult r = Check("name: ${N:-a.b}/x\nversion: \"0.3\"\n", v);
+  ASSERT_TRUE(r.session) << Report(r);
+  EXPECT_EQ(r.session->name, "a.b/x");
+  // Set: its value; set but empty: the default (`:-`).
+  v.values["N"] = "given";
+  r = Check("name: ${N:-a.b}\nversion: \"0.3\"\n", v);
+  ASSERT_TRUE(r.session) << Report(r);
+  EXPECT_EQ(r.session->name, "given");
+  v.values["N"] = "";
+  r = Check("name: ${N:-a.b}\nversion: \"0.3\"\n", v);
+  ASSERT_TRUE(r.session) << Report(r);
+  EXPECT_EQ(r.session->name, "a.b");
+  // An empty default is allowed (the value may be empty).
+  r = Check(Minimal("  - {name: p, kind: ascii, value: \"x${U:-}y\"}\n"));
+  ASSERT_TRUE(r.session) << Report(r);
+  EXPECT_EQ(r.session->FindSecret("p")->value, "xy");
+  // A default does not nest another reference.
+  r = Check("name: ${N:-$M}\nversion: \"0.3\"\n");
+  EXPECT_FALSE(r.session);
+  EXPECT_THAT(Report(r), HasSubstr("f:1:7: error: malformed variable "
+                                   "reference: write ${NAME}"));
+}
+
 TEST(ParseSessionTest, VariableValueCannotChangeStructure) {
   Variables v;
   v.values["N"] = "x\nversion: evil";

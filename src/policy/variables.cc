@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <cstdlib>
+#include <optional>
 #include <vector>
 
 namespace coffer::policy {
@@ -10,6 +11,9 @@ namespace {
 struct VariableRef {
   size_t offset = 0;  // of the `$`
   std::string name;   // empty when malformed
+  // `${NAME:-TEXT}`: TEXT when NAME is unset or empty, as in the shell, so
+  // that a template can add a variable without breaking its callers.
+  std::optional<std::string> fallback;
 };
 
 bool IsNameStart(char c) {
@@ -46,16 +50,25 @@ void Scan(std::string_view s, std::string* out, OnRef on_ref) {
       i = dollar + 2;
     } else if (rest.starts_with("${")) {
       size_t close = rest.find('}');
-      std::string_view name =
+      std::string_view inside =
           close == std::string_view::npos ? "" : rest.substr(2, close - 2);
+      std::string_view name = inside.substr(0, inside.find(":-"));
+      std::optional<std::string> fallback;
+      if (name.size() < inside.size()) {
+        fallback = std::string(inside.substr(name.size() + 2));
+      }
       bool valid = !name.empty() && IsNameStart(name[0]);
       for (char c : name) valid = valid && IsNameChar(c);
-      on_ref(VariableRef{dollar, valid ? std::string(name) : ""});
+      // A default is literal text: no `$` in it, so nothing nests.
+      valid = valid && (!fallback || fallback->find('$') == std::string::npos);
+      on_ref(VariableRef{dollar, valid ? std::string(name) : "",
+                         valid ? fallback : std::nullopt});
       i = close == std::string_view::npos ? s.size() : dollar + close + 1;
     } else if (rest.size() > 1 && IsNameStart(rest[1])) {
       size_t end = 1;
       while (end < rest.size() && IsNameChar(rest[end])) ++end;
-      on_ref(VariableRef{dollar, std::string(rest.substr(1, end - 1))});
+      on_ref(VariableRef{dollar, std::string(rest.substr(1, end - 1)),
+                         std::nullopt});
       i = dollar + end;
     } else {
       emit("$");
@@ -88,6 +101,7 @@ void ExpandScalar(YamlNode& node, const SourceMap& source,
   Scan(node.scalar, &expanded, [&](const VariableRef& ref) {
     std::optional<std::string> value;
     if (!ref.name.empty()) value = variables.Lookup(ref.name);
+    if (ref.fallback && (!value || value->empty())) value = ref.fallback;
     if (value) expanded += *value;
     refs.emplace_back(ref, value.has_value());
   });
@@ -99,7 +113,8 @@ void ExpandScalar(YamlNode& node, const SourceMap& source,
     if (ref.name.empty()) {
       diagnostics.Error(positions[k],
                         "malformed variable reference: write ${NAME} with "
-                        "NAME of letters, digits and _, or $$ for a literal $");
+                        "NAME of letters, digits and _ (${NAME:-TEXT} for a "
+                        "default without $), or $$ for a literal $");
     } else {
       diagnostics.Error(
           positions[k],
@@ -115,6 +130,14 @@ void ExpandScalar(YamlNode& node, const SourceMap& source,
 }
 
 }  // namespace
+
+std::vector<std::string> VariableNames(std::string_view scalar) {
+  std::vector<std::string> names;
+  Scan(scalar, nullptr, [&](const VariableRef& ref) {
+    if (!ref.name.empty()) names.push_back(ref.name);
+  });
+  return names;
+}
 
 std::optional<std::string> Variables::Lookup(const std::string& name) const {
   if (auto it = values.find(name); it != values.end()) return it->second;

@@ -1,4 +1,5 @@
-// Template variables in session files: `$NAME` and `${NAME}`.
+// Template variables in session files: `$NAME`, `${NAME}` and
+// `${NAME:-DEFAULT}`.
 //
 // Variables are replaced inside scalar values after the YAML is parsed, never
 // in the raw text, so a variable's value cannot change the file's structure
@@ -11,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "policy/diagnostics.h"
 #include "policy/source_map.h"
@@ -26,6 +28,10 @@ struct Variables {
 
   std::optional<std::string> Lookup(const std::string& name) const;
 };
+
+// The names of the variables `scalar` refers to, in order (malformed
+// references left out): what a client sends along with a session file.
+std::vector<std::string> VariableNames(std::string_view scalar);
 
 // Expands every scalar value in `root` (mapping keys stay as written).
 // Reports an unset or malformed variable at its own line and column.

@@ -2,6 +2,7 @@
 """Checks the objects `helm template` rendered from Coffer's charts.
 
   check_rendered.py RENDERED [--config-id ID --services S1,S2,...]
+                             [--spread]
 
 Prints one line per finding and exits 1 if there is any:
   - a container that runs `coffer run` names --config-id ID/SERVICE, and the
@@ -13,7 +14,10 @@ Prints one line per finding and exits 1 if there is any:
   - every container: no privilege escalation, a read-only root file system,
     every capability dropped (SYS_PTRACE added back in the LAS only),
     resource requests, a readiness probe; every pod but the LAS's non-root,
-    and no service account token.
+    and no service account token;
+  - with --spread: no two database servers (primary, replicas) can share a
+    node (required pod anti-affinity on the node's host name), and no pod is
+    tied to the primary's node.
 """
 import re
 import sys
@@ -35,8 +39,25 @@ def command_text(container):
     return " ".join(container.get("command", []) + container.get("args", []))
 
 
+def check_spread(where, labels, spec):
+    affinity = spec.get("affinity", {})
+    if "podAffinity" in affinity:
+        finding(where, "is tied to another pod's node")
+    if labels.get("app.kubernetes.io/component") not in ("primary", "replica"):
+        return
+    terms = affinity.get("podAntiAffinity", {}).get(
+        "requiredDuringSchedulingIgnoredDuringExecution", [])
+    apart = [t for t in terms if t.get("topologyKey") == "kubernetes.io/hostname"
+             and all(labels.get(k) == v for k, v in
+                     t.get("labelSelector", {}).get("matchLabels", {}).items())
+             and "coffer.io/role" in t.get("labelSelector", {}).get("matchLabels", {})]
+    if not apart:
+        finding(where, "may share a node with another database server")
+
+
 def main():
     args = sys.argv[1:]
+    spread = "--spread" in args
     rendered = args[0]
     config_id = services = None
     if "--config-id" in args:
@@ -57,6 +78,8 @@ def main():
         if kind not in WORKLOADS:
             continue
         spec = d["spec"]["template"]["spec"]
+        if spread:
+            check_spread(where, d["spec"]["template"]["metadata"].get("labels", {}), spec)
         las_socket_volumes = {v["name"] for v in spec.get("volumes", [])
                               if v.get("hostPath", {}).get("path", "").endswith("/coffer/las")}
         if spec.get("automountServiceAccountToken") is not False:

@@ -65,8 +65,25 @@ expect "the scalable template without replicas (scalable=true)" 0 "" -- \
   render scalable0 mariadb --set coffer.configId=MyDB --set scalable=true
 expect "primary and proxies only" 0 "0 findings" -- \
   "${check[@]}" "$work/scalable0.yaml" --config-id MyDB --services primary,proxy
+expect "the scalable variant spread over nodes (placement=spread)" 0 "" -- \
+  render spread mariadb --set coffer.configId=MyDB --set replicas=2 --set placement=spread
+expect "no two database servers on one node, nothing tied to the primary's" 0 "0 findings" -- \
+  "${check[@]}" "$work/spread.yaml" --config-id MyDB --services primary,replica,proxy --spread
+expect "checker: database servers allowed on one node are caught" 1 "may share a node" -- \
+  "${check[@]}" "$work/scalable.yaml" --spread
+expect "a replica gives its DNS name as the host the proxies reach it at" 0 \
+  '/var/lib/coffer/mariadb ${POD_NAME}.spread-db.default.svc.cluster.local' -- cat "$work/spread.yaml"
+expect "headless Services name the servers and proxies, even before they are ready" 0 "" -- \
+  test "$(grep -c 'publishNotReadyAddresses: true' "$work/spread.yaml")" -eq 2
+expect "HAProxy finds the proxies by name" 0 \
+  "server proxy1 spread-proxy-1.spread-proxy.default.svc.cluster.local:4007 check" -- cat "$work/spread.yaml"
+expect "NOTES print the session's variables" 0 "MARIADB_DNS=*.spread-db.default.svc.cluster.local" -- \
+  "$helm" install spread deploy/helm/mariadb --dry-run=client --set coffer.configId=MyDB \
+  --set replicas=2 --set placement=spread
 
 # Bad values: a clear error, naming the value and what to do.
+expect "an unknown placement: refused" 1 "placement=apart: use together" -- \
+  "$helm" template x deploy/helm/mariadb --set coffer.configId=A --set replicas=1 --set placement=apart
 expect "no database session: refused" 1 "set the database session: --set coffer.configId" -- \
   "$helm" template x deploy/helm/mariadb
 expect "two different sessions: refused" 1 "differ: set one of them" -- \

@@ -22,17 +22,6 @@ source tests/lib/stack.sh
 source tests/lib/mariadb.sh
 source tests/lib/scalable.sh
 
-# until_true TRIES COMMAND...: runs COMMAND every 0.2 s until it succeeds.
-until_true() {
-  local tries=$1
-  shift
-  for _ in $(seq 1 "$tries"); do
-    "$@" >/dev/null 2>&1 && return 0
-    sleep 0.2
-  done
-  return 1
-}
-
 # The server a plain read reaches, and the primary (inside a transaction).
 read_server() { app_sql "SELECT @@server_id"; }
 primary_server() { app_sql "BEGIN; SELECT @@server_id; COMMIT"; }
@@ -93,8 +82,17 @@ expect "the replication account is TLS-only, certificate-only (replica log)" 0 \
 mkdir -p "$work/rx"
 expect "a replica on another platform gets no configuration" 125 "platform" -- \
   "$coffer" run --las "$other_platform_las" --config-id "$DBSESSION/replica" -- \
-  --port="$(free_port)" --datadir="$work/rx"
+  "$(free_port)" "$work/rx" 127.0.0.1
 expect "and wrote nothing" 0 "" -- test -z "$(ls -A "$work/rx")"
+# The host chooses the replica's port and directory, but only their values:
+# an option in their place (here one that would skip init.sql, leaving
+# skip-grant-tables on: an open server holding the key) is a bad port.
+mkdir -p "$work/ry"
+expect "a host option in the replica's port is refused by mariadbd" 13 \
+  "Incorrect unsigned value: '--init-file=/dev/null' for port" -- \
+  timeout 120 "$coffer" run --config-id "$DBSESSION/replica" -- \
+  --init-file=/dev/null --datadir="$work/ry" 127.0.0.1
+expect "and that replica wrote nothing" 0 "" -- test -z "$(ls -A "$work/ry")"
 
 # 4. A second replica; reads spread, transactions stay on the primary.
 R2=$(free_port)

@@ -23,6 +23,17 @@ scalable_env() {
   mkdir -p "$MARIADB_DATADIR"
 }
 
+# until_true TRIES COMMAND...: runs COMMAND every 0.2 s until it succeeds.
+until_true() {
+  local tries=$1
+  shift
+  for _ in $(seq 1 "$tries"); do
+    "$@" >/dev/null 2>&1 && return 0
+    sleep 0.2
+  done
+  return 1
+}
+
 # app_sql SQL / analyst_sql SQL: SQL through the attested clients (through
 # the proxy, or whatever port their session names), tab-separated rows
 # without headers. Extra single-letter mariadb options may come first, as
@@ -56,16 +67,17 @@ start_primary() {
   return 1
 }
 
-# start_replica NAME PORT [LAS]: a replica ($DBSESSION/replica) under the
-# runtime on PORT with the data directory $work/NAME (created empty), log in
+# start_replica NAME PORT [HOST]: a replica ($DBSESSION/replica) under the
+# runtime on PORT with the data directory $work/NAME (created empty), the
+# proxies reaching it at HOST (its report-host, default 127.0.0.1), log in
 # $work/NAME.log. Sets $replica_pid (also replica_pids[NAME]). Returns 0
 # once it is ready for connections, 1 if it exited or took over 60 s.
 declare -A replica_pids=()
 start_replica() {
-  local name=$1 port=$2
+  local name=$1 port=$2 host=${3:-127.0.0.1}
   mkdir -p "$work/$name"
-  "$coffer" run --daemon --config-id "$DBSESSION/replica" -- --port="$port" \
-    --datadir="$work/$name" >"$work/$name.log" 2>&1 &
+  "$coffer" run --daemon --config-id "$DBSESSION/replica" -- "$port" \
+    "$work/$name" "$host" >"$work/$name.log" 2>&1 &
   replica_pid=$!
   replica_pids[$name]=$replica_pid
   pids+=("$replica_pid")
@@ -139,16 +151,17 @@ failover_seconds() {
   [[ -n $first ]] && awk -v a="$t" -v b="$first" 'BEGIN { printf "%.2f", b - a }'
 }
 
-# start_proxy NAME [PORT [ADMIN_PORT]]: a proxy ($DBSESSION/proxy) under
-# the runtime, on PORT (default or "": the policy's $PROXY_PORT), with its
-# HTTPS endpoint on ADMIN_PORT if given; stdout in $work/NAME.out, stderr
+# start_proxy NAME [PORT [ADMIN_PORT [HOST]]]: a proxy ($DBSESSION/proxy)
+# under the runtime, on HOST:PORT (default or "": the policy's address;
+# HOST default 127.0.0.1), with its HTTPS endpoint on ADMIN_PORT if given
+# (on 127.0.0.1); stdout in $work/NAME.out, stderr
 # in $work/NAME.err. Sets $proxy_pid (also as proxy_pids[NAME]). Returns 0
 # once it printed its address, 1 if it exited or took over 60 s.
 declare -A proxy_pids=()
 start_proxy() {
-  local name=$1 port=${2:-} admin=${3:-}
+  local name=$1 port=${2:-} admin=${3:-} host=${4:-127.0.0.1}
   local args=()
-  [[ -n $port ]] && args+=("--listen=127.0.0.1:$port")
+  [[ -n $port ]] && args+=("--listen=$host:$port")
   [[ -n $admin ]] && args+=("--admin=127.0.0.1:$admin")
   [[ ${#args[@]} -gt 0 ]] && args=(-- "${args[@]}")
   "$coffer" run --daemon --config-id "$DBSESSION/proxy" "${args[@]}" \
@@ -158,7 +171,7 @@ start_proxy() {
   pids+=("$proxy_pid")
   for _ in $(seq 1 600); do
     kill -0 "$proxy_pid" 2>/dev/null || return 1
-    grep -qE '^127\.0\.0\.1:[0-9]+$' "$work/$name.out" && return 0
+    grep -qE '^[0-9.]+:[0-9]+$' "$work/$name.out" && return 0
     sleep 0.1
   done
   return 1

@@ -24,6 +24,19 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- if or .Values.scalable (gt (int .Values.replicas) 0) }}true{{ end -}}
 {{- end }}
 
+{{/* "true" when the scalable variant's pods spread over nodes. */}}
+{{- define "mariadb.spread" -}}
+{{- if not (has .Values.placement (list "together" "spread")) -}}
+{{- fail (printf "placement=%s: use together (all pods on the primary's node) or spread (each database server on a node of its own)" (toString .Values.placement)) -}}
+{{- end -}}
+{{- if and (include "mariadb.scalable" .) (eq .Values.placement "spread") }}true{{ end -}}
+{{- end }}
+
+{{/* The DNS domain of the database servers' headless Service (spread). */}}
+{{- define "mariadb.dbDomain" -}}
+{{ .Release.Name }}-db.{{ .Release.Namespace }}.svc.{{ .Values.clusterDomain }}
+{{- end }}
+
 {{- define "mariadb.pdbApiVersion" -}}
 {{- if .Capabilities.APIVersions.Has "policy/v1/PodDisruptionBudget" -}}
 policy/v1
@@ -96,16 +109,45 @@ from the container (/run holds the LAS's). */}}
   emptyDir: {medium: Memory}
 {{- end }}
 
-{{/* The other pods run on the primary's node: the templates use loopback. */}}
-{{- define "mariadb.withPrimary" -}}
+{{/* Where a pod of COMPONENT goes: (list . COMPONENT). Together: on the
+primary's node, whose loopback the templates use by default. Spread: no two
+database servers on one node (a node lost takes one copy of the data at
+most), and proxies apart where the cluster has room. */}}
+{{- define "mariadb.placement" -}}
+{{- $ := index . 0 -}}
+{{- $component := index . 1 -}}
+{{- if include "mariadb.spread" $ }}
+{{- if has $component (list "primary" "replica") }}
+affinity:
+  podAntiAffinity:
+    requiredDuringSchedulingIgnoredDuringExecution:
+      - topologyKey: kubernetes.io/hostname
+        labelSelector:
+          matchLabels:
+            {{- include "mariadb.labels" $ | nindent 12 }}
+            coffer.io/role: database
+{{- else if eq $component "proxy" }}
+affinity:
+  podAntiAffinity:
+    preferredDuringSchedulingIgnoredDuringExecution:
+      - weight: 100
+        podAffinityTerm:
+          topologyKey: kubernetes.io/hostname
+          labelSelector:
+            matchLabels:
+              {{- include "mariadb.labels" $ | nindent 14 }}
+              app.kubernetes.io/component: proxy
+{{- end }}
+{{- else if ne $component "primary" }}
 affinity:
   podAffinity:
     requiredDuringSchedulingIgnoredDuringExecution:
       - topologyKey: kubernetes.io/hostname
         labelSelector:
           matchLabels:
-            {{- include "mariadb.labels" . | nindent 12 }}
+            {{- include "mariadb.labels" $ | nindent 12 }}
             app.kubernetes.io/component: primary
+{{- end }}
 {{- end }}
 
 {{- define "mariadb.dataClaim" -}}
