@@ -19,14 +19,7 @@ action=${1:?up or down} dir=${2:?the cluster directory}
 mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
 
-free_port() {
-  local port
-  for _ in $(seq 1 100); do
-    port=$((20000 + RANDOM % 12000))
-    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "$port"; return 0; }
-  done
-  return 1
-}
+source "$here/../../tests/lib/ports.sh"  # free_port
 # wait_for SECONDS WHAT COMMAND...: until COMMAND succeeds.
 wait_for() {
   local seconds=$1 what=$2

@@ -41,9 +41,7 @@ say() { printf '\n== %s\n' "$*"; }
 ok() { printf '  ok: %s\n' "$*"; }
 fail() { printf '  FAIL: %s\n' "$*"; FAILURES=$((FAILURES + 1)); }
 
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
+source "$HERE/../lib/ports.sh"  # free_port
 
 # ---------------------------------------------------------------- secrets ---
 # What the CAS would generate: P-256 keys, certificates with only a CN in the

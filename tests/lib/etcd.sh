@@ -30,17 +30,7 @@ _etcd_leaf() {  # NAME EXTENSIONS
     -CAcreateserial -days 2 -extfile <(printf '%s\n' "$2") -out "$pki/$1.crt" 2>/dev/null
 }
 
-# Ports below Linux's ephemeral range (32768 and up), where no outgoing
-# connection can hold them meanwhile: etcd cannot choose again, its peers
-# know its port.
-_etcd_port() {
-  local port
-  for _ in $(seq 1 100); do
-    port=$((10000 + RANDOM % 22000))
-    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "$port"; return 0; }
-  done
-  return 1
-}
+source "$(dirname "${BASH_SOURCE[0]}")/ports.sh"  # free_port: below the ephemeral range
 
 declare -A etcd_client_port etcd_peer_port etcd_pid
 
@@ -69,7 +59,7 @@ start_etcd_cluster() {
   local e status
   etcd_cluster="" etcd_token=coffer-test-$RANDOM
   for e in e1 e2 e3; do
-    etcd_client_port[$e]=$(_etcd_port); etcd_peer_port[$e]=$(_etcd_port)
+    etcd_client_port[$e]=$(free_port); etcd_peer_port[$e]=$(free_port)
     etcd_cluster+="${etcd_cluster:+,}$e=http://127.0.0.1:${etcd_peer_port[$e]}"
   done
   for e in e1 e2 e3; do start_etcd "$e" new; done

@@ -3,15 +3,7 @@
 # with $coffer, $work and pids=() set and a LAS and an attested CAS running
 # (COFFER_LAS_ADDR, COFFER_CAS_ADDR, COFFER_CONFIG exported).
 
-# free_port: prints a loopback TCP port nothing listens on now.
-free_port() {
-  local port
-  for _ in $(seq 1 100); do
-    port=$((20000 + RANDOM % 40000))
-    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "$port"; return 0; }
-  done
-  return 1
-}
+source "$(dirname "${BASH_SOURCE[0]}")/ports.sh"  # free_port
 
 # db_sql SQL: runs SQL through the attested client (DBCLIENT/client), as
 # tab-separated rows without headers.
