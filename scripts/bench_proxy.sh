@@ -41,7 +41,11 @@
 # read_only per target before timing; default 5), BENCH_PS_MODE (disable),
 # BENCH_PROXY_IO_THREADS (the proxy's I/O threads; 1),
 # BENCH_LATENCY_THREADS (1), BENCH_PROXY_PROFILE (seconds of strace and of
-# perf; default 5, 0: none).
+# perf; default 5, 0: none), BENCH_PROXY_CPUS: shared (default: every
+# process on every CPU) or split (MariaDB and sysbench on CPU 0, the proxies
+# and HAProxy on CPU 1, for every target alike: the proxy on a core of its
+# own, as in a deployment that gives it its own machine or pod, while the
+# database and its clients keep the same CPU in every run).
 set -uo pipefail
 coffer=$(readlink -f "$1/coffer")
 cd "$(dirname "$0")/.." || exit 1
@@ -53,6 +57,7 @@ ps_mode=${BENCH_PS_MODE:-disable}
 lat_threads=${BENCH_LATENCY_THREADS:-1}
 profile=${BENCH_PROXY_PROFILE:-5}
 io_threads=${BENCH_PROXY_IO_THREADS:-1}
+cpus=${BENCH_PROXY_CPUS:-shared}
 tput_target=0.85      # proxy/direct throughput, at least
 latency_target=0.5    # ms added to the median point select, less than
 
@@ -108,7 +113,7 @@ echo "Proxy sysbench: MariaDB $(mariadbd --version | awk '{ print $3 }'), sysben
 echo "machine: $(nproc) CPUs, $(lscpu | sed -n 's/^Model name: *//p' | head -n 1)," \
   "$(free -g | awk '/^Mem:/ { print $2 }') GiB; load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "runs: $rounds rounds x ${seconds} s per workload and target; 8 threads (point_select: $lat_threads);" \
-  "4 tables x 50,000 rows; --db-ps-mode=$ps_mode"
+  "4 tables x 50,000 rows; --db-ps-mode=$ps_mode; CPUs $cpus"
 if ldd "$coffer" 2>/dev/null | grep -q libasan; then
   echo "bench_proxy: WARNING: $coffer is built with AddressSanitizer: its figures mean nothing (use build-bench)"
 fi
@@ -188,6 +193,22 @@ else
   echo "   haproxy is not installed: the haproxy target is skipped"
 fi
 
+# CPUs: with split, the database side on CPU 0 and the relays on CPU 1
+# (every thread, now and later: taskset -a).
+db_cpu=()
+case $cpus in
+  shared) ;;
+  split)
+    [[ $(nproc) -ge 2 ]] || fail "BENCH_PROXY_CPUS=split needs 2 CPUs"
+    command -v taskset >/dev/null || fail "BENCH_PROXY_CPUS=split needs taskset (util-linux)"
+    db_cpu=(taskset -c 0)
+    taskset -a -p -c 0 "$db_pid" >/dev/null || fail "cannot pin mariadbd"
+    for pid in "${proxy_pid_of[@]}" $haproxy_pid; do
+      taskset -a -p -c 1 "$pid" >/dev/null || fail "cannot pin $pid"
+    done ;;
+  *) fail "BENCH_PROXY_CPUS=$cpus: write shared or split" ;;
+esac
+
 # sql TARGET SQL: the stock client as sysbench connects (its certificates).
 sql() {
   (cd "${client_of[$1]}" && mariadb --no-defaults -h 127.0.0.1 -P "${port_of[$1]}" -u app \
@@ -208,7 +229,7 @@ sb() {
   local t=$1 w=$2 verb=$3 s=$4 threads=8
   shift 4
   [[ $w == point_select ]] && threads=$lat_threads
-  (cd "${client_of[$t]}" && sysbench "/usr/share/sysbench/oltp_$w.lua" "${sysbench_opts[@]}" \
+  (cd "${client_of[$t]}" && "${db_cpu[@]}" sysbench "/usr/share/sysbench/oltp_$w.lua" "${sysbench_opts[@]}" \
     --mysql-port="${port_of[$t]}" --threads="$threads" --time="$s" "$@" "$verb")
 }
 
