@@ -20,6 +20,14 @@ for chart in coffer-las coffer-cas mariadb; do
   expect "helm lint --strict $chart" 0 "0 chart(s) failed" -- \
     "$helm" lint --strict "deploy/helm/$chart" --set coffer.configId=db
 done
+# The variants with a PodDisruptionBudget, whose API version depends on the
+# cluster's version (a deprecated one fails --strict).
+expect "helm lint --strict mariadb, scalable and spread" 0 "0 chart(s) failed" -- \
+  "$helm" lint --strict deploy/helm/mariadb --set coffer.configId=db \
+  --set replicas=2 --set placement=spread
+expect "helm lint --strict coffer-cas, three members on etcd" 0 "0 chart(s) failed" -- \
+  "$helm" lint --strict deploy/helm/coffer-cas --set store=etcd --set members=3 \
+  --set 'etcd.endpoints={e:2379}' --set etcd.tlsSecret=s
 
 # render NAME CHART ARGS...: helm template into $work/NAME.yaml.
 render() {
@@ -41,10 +49,13 @@ expect "the members join member 0 on their first start" 0 "--join=cas3-0.cas3-me
   cat "$work/cas3.yaml"
 expect "three replicas" 0 "replicas: 3" -- cat "$work/cas3.yaml"
 expect "a PodDisruptionBudget (policy/v1 where the cluster has it)" 0 "apiVersion: policy/v1" -- \
-  grep -A1 -B0 "^apiVersion: policy" "$work/cas3.yaml"
+  grep -x "apiVersion: policy/v1" "$work/cas3.yaml"
 expect "policy/v1beta1 on Kubernetes 1.20" 0 "apiVersion: policy/v1beta1" -- \
   "$helm" template cas3 deploy/helm/coffer-cas --kube-version 1.20.2 --set store=etcd \
   --set members=3 --set 'etcd.endpoints={e:2379}' --set etcd.tlsSecret=s
+expect "mariadb: policy/v1beta1 on Kubernetes 1.20" 0 "apiVersion: policy/v1beta1" -- \
+  "$helm" template x deploy/helm/mariadb --kube-version 1.20.2 --set coffer.configId=db \
+  --set replicas=1
 expect "its objects pass the checks" 0 "0 findings" -- "${check[@]}" "$work/cas3.yaml"
 
 expect "mariadb renders with coffer.configId" 0 "" -- \

@@ -38,7 +38,8 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end }}
 
 {{- define "mariadb.pdbApiVersion" -}}
-{{- if .Capabilities.APIVersions.Has "policy/v1/PodDisruptionBudget" -}}
+{{- /* policy/v1 came with Kubernetes 1.21 */ -}}
+{{- if semverCompare ">=1.21-0" .Capabilities.KubeVersion.Version -}}
 policy/v1
 {{- else -}}
 policy/v1beta1
