@@ -4,11 +4,11 @@
 
 #include <algorithm>
 #include <cctype>
-#include <charconv>
 #include <chrono>
 #include <map>
 
 #include "common/log.h"
+#include "proxy/gtid.h"
 
 namespace coffer::proxy {
 namespace {
@@ -111,66 +111,6 @@ class SqlConnection {
 std::string Field(const Row& row, std::string_view name) {
   const auto it = row.find(name);
   return it == row.end() || !it->second ? std::string() : *it->second;
-}
-
-// A GTID list ("0-1-5,1-7-3") as sequence number by domain.
-std::map<uint64_t, uint64_t> GtidSequences(std::string_view list) {
-  std::map<uint64_t, uint64_t> out;
-  while (!list.empty()) {
-    const size_t comma = list.find(',');
-    std::string_view gtid = list.substr(0, comma);
-    list = comma == std::string_view::npos ? "" : list.substr(comma + 1);
-    while (!gtid.empty() && (gtid.front() == ' ' || gtid.front() == '\n')) {
-      gtid.remove_prefix(1);
-    }
-    const size_t first = gtid.find('-');
-    const size_t last = gtid.rfind('-');
-    if (first == std::string_view::npos || first == last) continue;
-    try {
-      const uint64_t domain = std::stoull(std::string(gtid.substr(0, first)));
-      const uint64_t sequence = std::stoull(std::string(gtid.substr(last + 1)));
-      out[domain] = std::max(out[domain], sequence);
-    } catch (const std::exception&) {
-      continue;  // not a GTID: ignored, like an empty position
-    }
-  }
-  return out;
-}
-
-struct Gtid {
-  uint64_t domain = 0;
-  uint64_t server = 0;
-  uint64_t sequence = 0;
-};
-
-// A GTID list ("0-1-5,1-7-3") as its GTIDs; what is not a GTID is skipped.
-std::vector<Gtid> ParseGtids(std::string_view list) {
-  std::vector<Gtid> out;
-  while (!list.empty()) {
-    const size_t comma = list.find(',');
-    std::string_view text = list.substr(0, comma);
-    list = comma == std::string_view::npos ? "" : list.substr(comma + 1);
-    while (!text.empty() && std::isspace(static_cast<unsigned char>(text[0]))) {
-      text.remove_prefix(1);
-    }
-    // DOMAIN-SERVER-SEQUENCE, three decimal numbers and nothing else.
-    Gtid gtid;
-    const char* at = text.data();
-    const char* end = text.data() + text.size();
-    bool ok = true;
-    for (uint64_t* part : {&gtid.domain, &gtid.server, &gtid.sequence}) {
-      if (part != &gtid.domain) {
-        ok = ok && at < end && *at == '-';
-        if (ok) ++at;
-      }
-      if (!ok) break;
-      const auto parsed = std::from_chars(at, end, *part);
-      ok = parsed.ec == std::errc() && parsed.ptr != at;
-      at = parsed.ptr;
-    }
-    if (ok && at == end) out.push_back(gtid);
-  }
-  return out;
 }
 
 uint64_t Total(const std::map<uint64_t, uint64_t>& sequences) {
@@ -418,7 +358,7 @@ void Monitor::Probe(Server& server) {
   server.read_only = Field((*state)[0], "read_only") != "0";
   server.current_pos = Field((*state)[0], "current_pos");
   server.binlog_state = Field((*state)[0], "binlog_state");
-  server.current = GtidSequences(server.current_pos);
+  server.current = LastSequenceByDomain(server.current_pos);
   server.has_master = false;
   server.received.clear();
   server.lag.reset();
@@ -431,7 +371,7 @@ void Monitor::Probe(Server& server) {
         std::strtoul(Field(row, "Master_Port").c_str(), nullptr, 10));
     server.io_running = Field(row, "Slave_IO_Running") == "Yes";
     server.sql_running = Field(row, "Slave_SQL_Running") == "Yes";
-    server.received = GtidSequences(Field(row, "Gtid_IO_Pos"));
+    server.received = LastSequenceByDomain(Field(row, "Gtid_IO_Pos"));
     const std::string lag = Field(row, "Seconds_Behind_Master");
     if (!lag.empty()) server.lag = std::strtoll(lag.c_str(), nullptr, 10);
   }
@@ -684,8 +624,8 @@ void Monitor::Repoint(Server& server, const Server& primary) {
   // same server id (sequence numbers only grow in a domain, strict mode).
   // A former primary that committed a transaction no replica received
   // fails this: it diverged.
-  const std::vector<Gtid> primary_state = ParseGtids(primary.binlog_state);
-  for (const Gtid& gtid : ParseGtids(server.current_pos)) {
+  const std::vector<Gtid> primary_state = ParseGtidList(primary.binlog_state);
+  for (const Gtid& gtid : ParseGtidList(server.current_pos)) {
     const bool contained = std::any_of(
         primary_state.begin(), primary_state.end(), [&](const Gtid& p) {
           return p.domain == gtid.domain && p.server == gtid.server &&
