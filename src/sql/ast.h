@@ -278,6 +278,9 @@ struct Statement {
   std::vector<ColumnDef> column_defs;
   std::vector<ExprPtr> table_exprs;  // CHECK constraints and the like
   std::vector<std::string> like_table;
+  // Table options: the option's name in upper case ("ENGINE", "CHARACTER
+  // SET", ...) and its value as written (unquoted).
+  std::vector<std::pair<std::string, std::string>> table_options;
 };
 
 }  // namespace coffer::sql

@@ -155,6 +155,19 @@ bool IsBuiltinFunction(std::string_view upper) {
   return set->contains(upper);
 }
 
+bool IsCharsetName(std::string_view upper) {
+  // SHOW CHARACTER SET of MariaDB 10.11 (all compiled in, as Debian builds
+  // it), the alias UTF8 and the internal FILENAME, which the server also
+  // takes as an introducer.
+  static const WordSet* set = new WordSet(SplitWords(
+      "ARMSCII8 ASCII BIG5 BINARY CP1250 CP1251 CP1256 CP1257 CP850 CP852 "
+      "CP866 CP932 DEC8 EUCJPMS EUCKR FILENAME GB2312 GBK GEOSTD8 GREEK "
+      "HEBREW HP8 KEYBCS2 KOI8R KOI8U LATIN1 LATIN2 LATIN5 LATIN7 MACCE "
+      "MACROMAN SJIS SWE7 TIS620 UCS2 UJIS UTF16 UTF16LE UTF32 UTF8 UTF8MB3 "
+      "UTF8MB4"));
+  return set->contains(upper);
+}
+
 bool IsTimeUnit(std::string_view upper) {
   static const WordSet* set = new WordSet(SplitWords(kTimeUnits));
   return set->contains(upper);

@@ -35,6 +35,11 @@ bool IsNiladicKeyword(std::string_view upper);
 // A function built into MariaDB 10.11 (not a stored function or UDF).
 bool IsBuiltinFunction(std::string_view upper);
 
+// A character set name, as in the introducer `_latin1'x'` (the name
+// without its underscore). The server reads `_name 'x'` as an introducer
+// only for these; otherwise it is the column `_name` with the alias 'x'.
+bool IsCharsetName(std::string_view upper);
+
 // An INTERVAL / EXTRACT unit (DAY, HOUR_MINUTE, ...).
 bool IsTimeUnit(std::string_view upper);
 

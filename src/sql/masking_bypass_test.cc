@@ -444,5 +444,61 @@ INSTANTIATE_TEST_SUITE_P(
         Attack{"SELECT \xC5\xBFsn FROM people ORDER BY \xC5\xBFsn",
                R::kClause}));
 
+// Found by a review against a real MariaDB 10.11, each shown to leak there
+// before the fix.
+INSTANTIATE_TEST_SUITE_P(
+    Review, BypassTest,
+    ::testing::Values(
+        // `_x 'a'` is an introducer only when x is a character set; else it
+        // is the column (here an alias of ssn) `_x` with the alias 'a'.
+        Attack{"SELECT ssn AS _x, (SELECT _x 'a') AS leaked FROM people",
+               R::kSubquery},
+        Attack{"SELECT card_number AS _c, (SELECT _c 'a') FROM people "
+               "WHERE id = 1",
+               R::kSubquery},
+        Attack{"SELECT ssn AS _x FROM people HAVING (SELECT _x 'a') = '1'",
+               R::kSubquery},
+        Attack{"SELECT ssn AS _x FROM people ORDER BY (SELECT _X 'a') DESC",
+               R::kSubquery},
+        Attack{"SELECT ssn AS _x, @v := (SELECT _x 'a') FROM people",
+               R::kVariable},
+        Attack{"SELECT ssn AS _x, HEX((SELECT _x 'a')) FROM people",
+               R::kSubquery},
+        Attack{"PREPARE s FROM 'SELECT ssn AS _x, (SELECT _x ''a'') FROM "
+               "people'",
+               R::kSubquery},
+        // TRUE is the integer 1: a position in ORDER BY and GROUP BY.
+        Attack{"SELECT ssn, name FROM people ORDER BY TRUE", R::kClause},
+        Attack{"SELECT ssn, name FROM people ORDER BY (TRUE)", R::kClause},
+        Attack{"SELECT ssn, name FROM people ORDER BY true DESC", R::kClause},
+        Attack{"SELECT * FROM people ORDER BY TRUE", R::kClause},
+        Attack{"SELECT ssn, COUNT(*) FROM people GROUP BY TRUE HAVING "
+               "COUNT(*) > 1",
+               R::kClause},
+        Attack{"PREPARE s FROM 'SELECT ssn FROM people ORDER BY TRUE'",
+               R::kClause},
+        // The server converts a PREPARE text to character_set_connection
+        // first: under latin1 the snowman becomes '?', a placeholder.
+        Attack{"PREPARE s FROM 'SELECT ssn, name FROM people ORDER BY "
+               "\xE2\x98\x83'",
+               R::kNotFullyParsed},
+        Attack{"PREPARE s FROM 'SELECT ssn FROM people GROUP BY "
+               "\xE2\x98\x83'",
+               R::kNotFullyParsed},
+        // Engines whose tables read other tables or servers.
+        Attack{"CREATE TEMPORARY TABLE t (a TEXT) ENGINE=CONNECT "
+               "TABLE_TYPE=MYSQL SRCDEF='SELECT CONCAT(ssn) FROM app.people'",
+               R::kCreateSelect},
+        Attack{"CREATE TEMPORARY TABLE t (a TEXT) ENGINE = FEDERATED "
+               "CONNECTION='mysql://u@127.0.0.1:3306/app/people'",
+               R::kCreateSelect},
+        Attack{"CREATE TEMPORARY TABLE t (a INT) ENGINE=SPIDER "
+               "COMMENT='wrapper \"mysql\", table \"people\"'",
+               R::kCreateSelect},
+        Attack{"CREATE TEMPORARY TABLE t (a TEXT) CONNECTION='x'",
+               R::kCreateSelect},
+        Attack{"CREATE TEMPORARY TABLE t (a TEXT) ENGINE=InnoDB SRCDEF='x'",
+               R::kCreateSelect}));
+
 }  // namespace
 }  // namespace coffer::sql

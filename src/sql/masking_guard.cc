@@ -1,5 +1,6 @@
 #include "sql/masking_guard.h"
 
+#include <algorithm>
 #include <optional>
 #include <utility>
 
@@ -188,6 +189,7 @@ class Checker {
 
   // ---- checks
   Refusal GlobalScan(const Statement& stmt) const;
+  Refusal CheckTableOptions(const Statement& stmt) const;
   Refusal CheckExpr(const Expr& e, std::string_view clause,
                     std::string_view function) const;
   Refusal CheckArgs(const Expr& e, std::string_view clause,
@@ -346,9 +348,11 @@ Refusal Checker::CheckOrder(const std::vector<OrderItem>& items,
       e = e->args[0].get();
     }
     bool numeric =
-        (e->kind == ExprKind::kLiteral && (e->literal == LiteralKind::kNumber ||
-                                           e->literal == LiteralKind::kHex ||
-                                           e->literal == LiteralKind::kBits)) ||
+        (e->kind == ExprKind::kLiteral &&
+         (e->literal == LiteralKind::kNumber ||
+          e->literal == LiteralKind::kHex || e->literal == LiteralKind::kBits ||
+          // TRUE is the integer 1
+          e->literal == LiteralKind::kBool)) ||
         e->kind == ExprKind::kPlaceholder;
     if (info && numeric && (info->has_star || !info->first_masked.empty())) {
       // A position refers to a select-list item: refuse when it may be a
@@ -359,8 +363,11 @@ Refusal Checker::CheckOrder(const std::vector<OrderItem>& items,
           e->kind == ExprKind::kLiteral && e->literal == LiteralKind::kNumber &&
           e->text.find_first_not_of("0123456789") == std::string::npos &&
           e->text.size() <= 9 && e == item.expr.get();
-      if (digits) {
-        size_t n = std::stoul(e->text);
+      bool boolean = e->kind == ExprKind::kLiteral &&
+                     e->literal == LiteralKind::kBool && e == item.expr.get();
+      if (digits || boolean) {
+        size_t n =
+            boolean ? (Lower(e->text) == "true" ? 1 : 0) : std::stoul(e->text);
         size_t size = info->masked.size();
         refuse = false;
         for (size_t k = 0; k < n && k < size; ++k) {
@@ -590,8 +597,53 @@ Refusal Checker::CheckSetVariables(const Statement& stmt) const {
   return std::nullopt;
 }
 
+// Storage engines whose tables hold their own rows; CONNECT, FEDERATED,
+// SPIDER, MERGE and the like read other tables or servers (CONNECT's SRCDEF
+// runs any query), which the guard cannot see.
+bool IsLocalEngine(std::string_view name) {
+  const std::string n = Lower(name);
+  return n == "innodb" || n == "myisam" || n == "aria" || n == "memory" ||
+         n == "heap";
+}
+
+// Table options that only shape how a table stores its own rows.
+bool IsStorageOption(std::string_view upper) {
+  static const WordSet* set = new WordSet(SplitWords(
+      "ENGINE TYPE CHARSET COLLATE COMMENT AUTO_INCREMENT ROW_FORMAT "
+      "KEY_BLOCK_SIZE PAGE_CHECKSUM TRANSACTIONAL CHECKSUM TABLE_CHECKSUM "
+      "MAX_ROWS MIN_ROWS AVG_ROW_LENGTH PACK_KEYS STATS_AUTO_RECALC "
+      "STATS_PERSISTENT STATS_SAMPLE_PAGES DELAY_KEY_WRITE ENCRYPTED "
+      "ENCRYPTION_KEY_ID PAGE_COMPRESSED PAGE_COMPRESSION_LEVEL SEQUENCE"));
+  return upper == "CHARACTER SET" || set->contains(upper);
+}
+
+Refusal Checker::CheckTableOptions(const Statement& stmt) const {
+  for (const auto& [name, value] : stmt.table_options) {
+    if (!IsStorageOption(name)) {
+      return PlainRefusal(RefusalReason::kCreateSelect,
+                          "The table option " + name);
+    }
+    if ((name == "ENGINE" || name == "TYPE") && !IsLocalEngine(value)) {
+      return PlainRefusal(RefusalReason::kCreateSelect,
+                          "A table of ENGINE=" + value);
+    }
+  }
+  return std::nullopt;
+}
+
 Refusal Checker::CheckPrepared(const Statement& stmt) const {
   if (prepare_depth_ > 0) return NotParsed("PREPARE inside a prepared text");
+  // The server converts the text to character_set_connection and back
+  // before parsing it: under latin1 or ascii a character they lack becomes
+  // '?', a placeholder. ASCII is the same text in every allowed charset.
+  const bool ascii =
+      std::all_of(stmt.text_source.begin(), stmt.text_source.end(),
+                  [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+  if (!ascii) {
+    return NotParsed("PREPARE " + stmt.name +
+                     ": a non-ASCII text (the server converts it to the "
+                     "connection's character set first)");
+  }
   auto parsed = Parse(stmt.text_source, mode_);
   if (!parsed.ok()) {
     return NotParsed("PREPARE " + stmt.name + ": " + parsed.status().message());
@@ -671,6 +723,7 @@ Refusal Checker::CheckStatement(const Statement& stmt) {
       }
       return CheckStatement(*stmt.inner);
     case StatementKind::kCreateTable: {
+      if (Refusal r = CheckTableOptions(stmt)) return r;
       std::optional<std::string> m;
       for (const ColumnDef& def : stmt.column_defs) {
         for (const ExprPtr& e : def.exprs) {

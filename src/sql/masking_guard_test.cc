@@ -308,7 +308,19 @@ INSTANTIATE_TEST_SUITE_P(
         "SELECT NEXT VALUE FOR seq",
         "SELECT DATE_ADD(created, INTERVAL 1 DAY) FROM people",
         "SELECT CASE WHEN age > 18 THEN 'adult' ELSE 'minor' END FROM "
-        "people"));
+        "people",
+        // Character set introducers (the server's list, any case).
+        "SELECT _latin1'a', _UTF8MB4 'b', _binary X'41', _utf8 'c'",
+        "SELECT ssn FROM people WHERE name = _utf8mb4'Ann' COLLATE "
+        "utf8mb4_bin",
+        "SELECT _x 'alias' FROM people",
+        "SELECT ssn, name FROM people ORDER BY FALSE",
+        "SELECT name, ssn FROM people ORDER BY TRUE",
+        "PREPARE s FROM 'SELECT name FROM people WHERE name = ''Ann'''",
+        "CREATE TEMPORARY TABLE t (a INT) ENGINE=InnoDB DEFAULT "
+        "CHARSET=utf8mb4 COLLATE=utf8mb4_bin COMMENT='ids'",
+        "CREATE TEMPORARY TABLE t (a INT) ENGINE=MEMORY",
+        "CREATE TEMPORARY TABLE t (a INT) ENGINE Aria ROW_FORMAT=PAGE"));
 
 }  // namespace
 }  // namespace coffer::sql

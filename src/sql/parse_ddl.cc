@@ -43,7 +43,7 @@ StatusOr<Statement> Parser::ParseCreate() {
     } while (AcceptOp(","));
     COFFER_RETURN_IF_ERROR(ExpectOp(")", "after the column definitions"));
   }
-  COFFER_RETURN_IF_ERROR(ParseTableOptions());
+  COFFER_RETURN_IF_ERROR(ParseTableOptions(stmt));
   if (IsWord("PARTITION")) return Unsupported("PARTITION BY");
   if (IsWord("IGNORE") || IsWord("REPLACE")) {
     stmt.options.push_back(Advance().upper);
@@ -58,19 +58,23 @@ StatusOr<Statement> Parser::ParseCreate() {
   return stmt;
 }
 
-Status Parser::ParseTableOptions() {
+Status Parser::ParseTableOptions(Statement& stmt) {
   while (!AtEnd() && Peek().kind == TokenKind::kWord && !StartsQuery() &&
          !IsWord("AS") && !IsWord("IGNORE") && !IsWord("REPLACE") &&
          !IsWord("PARTITION")) {
     AcceptWord("DEFAULT");
-    if (IsWord("CHARACTER") && IsWord("SET", 1)) Advance();
+    std::string name;
+    if (IsWord("CHARACTER") && IsWord("SET", 1)) {
+      Advance();
+      name = "CHARACTER ";
+    }
     if (Peek().kind != TokenKind::kWord) return Unexpected("in table options");
-    Advance();  // the option's name
+    name += Advance().upper;
     AcceptOp("=");
     const Token& v = Peek();
     if (v.kind == TokenKind::kWord || v.kind == TokenKind::kString ||
         v.kind == TokenKind::kInteger || v.kind == TokenKind::kQuotedIdent) {
-      Advance();
+      stmt.table_options.emplace_back(std::move(name), Advance().text);
     } else {
       return Unexpected("in table options");
     }

@@ -388,7 +388,7 @@ StatusOr<ExprPtr> Parser::ParseWordExpr() {
       COFFER_ASSIGN_OR_RETURN(std::string s, ParseStringLiteral("literal"));
       return MakeLiteral(LiteralKind::kTemporal, std::move(s), offset);
     }
-    if (!u.empty() && u[0] == '_' &&
+    if (u.size() > 1 && u[0] == '_' && IsCharsetName(u.substr(1)) &&
         (Peek(1).kind == TokenKind::kString ||
          Peek(1).kind == TokenKind::kHexString ||
          Peek(1).kind == TokenKind::kBitString)) {

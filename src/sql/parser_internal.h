@@ -133,7 +133,7 @@ class Parser {
   StatusOr<Statement> ParseExplain(bool analyze);
   StatusOr<Statement> ParseCreate();
   Status ParseColumnDef(Statement& stmt);
-  Status ParseTableOptions();
+  Status ParseTableOptions(Statement& stmt);
   StatusOr<Statement> ParseDrop();
   StatusOr<Statement> ParseTruncate();
   StatusOr<Statement> ParseLockTables();

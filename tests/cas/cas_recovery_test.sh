@@ -92,7 +92,7 @@ expect "a key that is not an officer's gives nothing" 2 "is not one of the offic
 expect "the first officer gives a share" 0 "1 of 2" -- recover 1
 expect "the same officer again does not count twice" 0 "1 of 2" -- recover 1
 expect "with one share (k-1) the state stays closed: no CAS serves it" 1 "" -- lines_of "$work/r.out" 2
-expect "the recovering CAS (attested) serves no session" 1 "" -- bash -c \
+expect "the recovering CAS (attested) serves no session" 1 'no resource at "/v1/sessions"' -- bash -c \
   "'$coffer' cas attest '$r' --accept-simulation >/dev/null && '$coffer' session list --cas '$r'"
 expect "the third officer gives a share: the CAS recovers" 0 "recovered its state" -- recover 3
 must "then it serves the old state" wait_lines "$work/r.out" 2 "$r_pid"
