@@ -281,6 +281,9 @@ struct Statement {
   // Table options: the option's name in upper case ("ENGINE", "CHARACTER
   // SET", ...) and its value as written (unquoted).
   std::vector<std::pair<std::string, std::string>> table_options;
+  // The parent columns of FOREIGN KEY ... REFERENCES t (...) and of column
+  // REFERENCES clauses.
+  std::vector<std::string> referenced_columns;
 };
 
 }  // namespace coffer::sql

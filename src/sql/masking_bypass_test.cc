@@ -498,7 +498,27 @@ INSTANTIATE_TEST_SUITE_P(
         Attack{"CREATE TEMPORARY TABLE t (a TEXT) CONNECTION='x'",
                R::kCreateSelect},
         Attack{"CREATE TEMPORARY TABLE t (a TEXT) ENGINE=InnoDB SRCDEF='x'",
-               R::kCreateSelect}));
+               R::kCreateSelect},
+        // A foreign key to a masked column (an account that may create
+        // tables elsewhere): each INSERT IGNORE keeps only the guesses
+        // that exist, and returns them unmasked from its own table.
+        Attack{"CREATE TABLE scratch.f (s VARCHAR(20), FOREIGN KEY (s) "
+               "REFERENCES app.people (ssn)) ENGINE=InnoDB",
+               R::kCreateSelect},
+        Attack{"CREATE TABLE scratch.f (s VARCHAR(20), CONSTRAINT c FOREIGN "
+               "KEY fk (s) REFERENCES people (id, `SSN`) ON UPDATE CASCADE)",
+               R::kCreateSelect},
+        Attack{"CREATE TABLE scratch.f (s VARCHAR(20) REFERENCES people "
+               "(ssn))",
+               R::kCreateSelect},
+        // The engine of a table created without ENGINE=.
+        Attack{"SET default_storage_engine = SPIDER", R::kSessionSetting},
+        Attack{"SET SESSION default_tmp_storage_engine = 'CONNECT'",
+               R::kSessionSetting},
+        Attack{"SET @@enforce_storage_engine = FEDERATED", R::kSessionSetting},
+        Attack{"SET STATEMENT default_storage_engine = SPIDER FOR CREATE "
+               "TEMPORARY TABLE t (a INT) COMMENT='wrapper \"mysql\"'",
+               R::kSessionSetting}));
 
 }  // namespace
 }  // namespace coffer::sql

@@ -35,6 +35,26 @@ bool IsAllowedCollation(std::string_view name) {
   return IsAllowedCharset(n.substr(0, underscore));
 }
 
+// Storage engines whose tables hold their own rows; CONNECT, FEDERATED,
+// SPIDER, MERGE and the like read other tables or servers (CONNECT's SRCDEF
+// runs any query), which the guard cannot see.
+bool IsLocalEngine(std::string_view name) {
+  const std::string n = Lower(name);
+  return n == "innodb" || n == "myisam" || n == "aria" || n == "memory" ||
+         n == "heap";
+}
+
+// Table options that only shape how a table stores its own rows.
+bool IsStorageOption(std::string_view upper) {
+  static const WordSet* set = new WordSet(SplitWords(
+      "ENGINE TYPE CHARSET COLLATE COMMENT AUTO_INCREMENT ROW_FORMAT "
+      "KEY_BLOCK_SIZE PAGE_CHECKSUM TRANSACTIONAL CHECKSUM TABLE_CHECKSUM "
+      "MAX_ROWS MIN_ROWS AVG_ROW_LENGTH PACK_KEYS STATS_AUTO_RECALC "
+      "STATS_PERSISTENT STATS_SAMPLE_PAGES DELAY_KEY_WRITE ENCRYPTED "
+      "ENCRYPTION_KEY_ID PAGE_COMPRESSED PAGE_COMPRESSION_LEVEL SEQUENCE"));
+  return upper == "CHARACTER SET" || set->contains(upper);
+}
+
 std::string Join(const std::vector<std::string>& parts, std::string_view sep) {
   std::string out;
   for (const std::string& p : parts) {
@@ -579,6 +599,18 @@ Refusal Checker::CheckSetVariables(const Statement& stmt) const {
     if (n == "sql_mode" || n.rfind("session_track", 0) == 0) {
       return SessionRefusal(n);
     }
+    if (n == "default_storage_engine" || n == "default_tmp_storage_engine" ||
+        n == "enforce_storage_engine" || n == "storage_engine") {
+      // The engine of a CREATE TABLE without ENGINE=.
+      const Expr& v = *va.value;
+      bool named =
+          (v.kind == ExprKind::kLiteral && v.literal == LiteralKind::kString) ||
+          (v.kind == ExprKind::kColumn && v.names.size() == 1);
+      const std::string& engine =
+          v.kind == ExprKind::kColumn && named ? v.names[0] : v.text;
+      if (!named || !IsLocalEngine(engine)) return SessionRefusal(n);
+      continue;
+    }
     bool charset = n == "character_set_client" ||
                    n == "character_set_connection" ||
                    n == "character_set_results";
@@ -597,27 +629,15 @@ Refusal Checker::CheckSetVariables(const Statement& stmt) const {
   return std::nullopt;
 }
 
-// Storage engines whose tables hold their own rows; CONNECT, FEDERATED,
-// SPIDER, MERGE and the like read other tables or servers (CONNECT's SRCDEF
-// runs any query), which the guard cannot see.
-bool IsLocalEngine(std::string_view name) {
-  const std::string n = Lower(name);
-  return n == "innodb" || n == "myisam" || n == "aria" || n == "memory" ||
-         n == "heap";
-}
-
-// Table options that only shape how a table stores its own rows.
-bool IsStorageOption(std::string_view upper) {
-  static const WordSet* set = new WordSet(SplitWords(
-      "ENGINE TYPE CHARSET COLLATE COMMENT AUTO_INCREMENT ROW_FORMAT "
-      "KEY_BLOCK_SIZE PAGE_CHECKSUM TRANSACTIONAL CHECKSUM TABLE_CHECKSUM "
-      "MAX_ROWS MIN_ROWS AVG_ROW_LENGTH PACK_KEYS STATS_AUTO_RECALC "
-      "STATS_PERSISTENT STATS_SAMPLE_PAGES DELAY_KEY_WRITE ENCRYPTED "
-      "ENCRYPTION_KEY_ID PAGE_COMPRESSED PAGE_COMPRESSION_LEVEL SEQUENCE"));
-  return upper == "CHARACTER SET" || set->contains(upper);
-}
-
 Refusal Checker::CheckTableOptions(const Statement& stmt) const {
+  for (const std::string& column : stmt.referenced_columns) {
+    // A foreign key to a masked column makes each insert an existence test
+    // of its value, and ON UPDATE CASCADE copies it.
+    if (masked_.Matches(column)) {
+      return FieldRefusal(RefusalReason::kCreateSelect, column,
+                          "in a FOREIGN KEY reference");
+    }
+  }
   for (const auto& [name, value] : stmt.table_options) {
     if (!IsStorageOption(name)) {
       return PlainRefusal(RefusalReason::kCreateSelect,

@@ -320,7 +320,11 @@ INSTANTIATE_TEST_SUITE_P(
         "CREATE TEMPORARY TABLE t (a INT) ENGINE=InnoDB DEFAULT "
         "CHARSET=utf8mb4 COLLATE=utf8mb4_bin COMMENT='ids'",
         "CREATE TEMPORARY TABLE t (a INT) ENGINE=MEMORY",
-        "CREATE TEMPORARY TABLE t (a INT) ENGINE Aria ROW_FORMAT=PAGE"));
+        "CREATE TEMPORARY TABLE t (a INT) ENGINE Aria ROW_FORMAT=PAGE",
+        "CREATE TABLE scratch.o (pid INT, FOREIGN KEY (pid) REFERENCES "
+        "app.people (id) ON DELETE CASCADE)",
+        "SET default_storage_engine = InnoDB",
+        "SET SESSION default_tmp_storage_engine = 'MEMORY'"));
 
 }  // namespace
 }  // namespace coffer::sql

@@ -83,6 +83,15 @@ Status Parser::ParseTableOptions(Statement& stmt) {
   return OkStatus();
 }
 
+Status Parser::ParseReferencedColumns(Statement& stmt) {
+  COFFER_ASSIGN_OR_RETURN(std::vector<std::string> columns,
+                          ParseIdentifierList("after REFERENCES table"));
+  for (std::string& c : columns) {
+    stmt.referenced_columns.push_back(std::move(c));
+  }
+  return OkStatus();
+}
+
 Status Parser::ParseColumnDef(Statement& stmt) {
   // Key and constraint definitions.
   if (AcceptWord("CONSTRAINT")) {
@@ -114,7 +123,7 @@ Status Parser::ParseColumnDef(Statement& stmt) {
       COFFER_RETURN_IF_ERROR(ExpectWord("REFERENCES", "in FOREIGN KEY"));
       COFFER_ASSIGN_OR_RETURN(std::vector<std::string> ref,
                               ParseQualifiedName("(expected a table)", 2));
-      COFFER_ASSIGN_OR_RETURN(std::string cols, SkipParenGroup("references"));
+      COFFER_RETURN_IF_ERROR(ParseReferencedColumns(stmt));
     }
     while (!IsOp(",") && !IsOp(")") && !AtEnd()) {
       const Token& t = Peek();
@@ -169,7 +178,7 @@ Status Parser::ParseColumnDef(Statement& stmt) {
     } else if (AcceptWord("REFERENCES")) {
       COFFER_ASSIGN_OR_RETURN(std::vector<std::string> ref,
                               ParseQualifiedName("(expected a table)", 2));
-      COFFER_ASSIGN_OR_RETURN(std::string cols, SkipParenGroup("references"));
+      COFFER_RETURN_IF_ERROR(ParseReferencedColumns(stmt));
     } else {
       return Unexpected("in a column definition");
     }

@@ -134,6 +134,8 @@ class Parser {
   StatusOr<Statement> ParseCreate();
   Status ParseColumnDef(Statement& stmt);
   Status ParseTableOptions(Statement& stmt);
+  // REFERENCES t's column list, kept in stmt.referenced_columns.
+  Status ParseReferencedColumns(Statement& stmt);
   StatusOr<Statement> ParseDrop();
   StatusOr<Statement> ParseTruncate();
   StatusOr<Statement> ParseLockTables();
