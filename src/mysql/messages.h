@@ -158,6 +158,12 @@ struct PrepareOk {
 StatusOr<PrepareOk> ParsePrepareOk(ByteView payload);
 coffer::Bytes EncodePrepareOk(const PrepareOk& ok);
 
+// MariaDB reads this statement id, in COM_STMT_EXECUTE, FETCH, RESET and
+// CLOSE, as the statement the last successful COM_STMT_PREPARE made
+// (Connector/C's mariadb_stmt_execute_direct sends PREPARE and EXECUTE of
+// it together).
+inline constexpr uint32_t kLastPreparedStatement = 0xFFFFFFFF;
+
 // The fixed start of COM_STMT_EXECUTE (0x17).
 struct StmtExecute {
   uint32_t statement_id = 0;

@@ -39,6 +39,12 @@ constexpr size_t kReadChunk = 64 * 1024;
 constexpr size_t kFlushBytes = 64 * 1024;
 // The largest packet read before TLS (greetings, SSLRequest).
 constexpr size_t kMaxLoginPacket = 4096;
+// The largest handshake response: read after TLS but before the client's
+// certificate is mapped to an account, so any holder of a client-CA
+// certificate could otherwise make the proxy allocate a 64 MiB packet.
+// Connection attributes are the only long part (libmariadb sends a few
+// hundred bytes).
+constexpr size_t kMaxHandshakeResponse = 64 * 1024;
 
 // The capabilities the proxy offers. Not offered: compression, LOCAL
 // INFILE, MariaDB's progress reports and bulk execution, and cached result
@@ -162,9 +168,10 @@ class PacketChannel {
     packets_.assembler().CheckSequenceAcrossPackets(false);
   }
 
-  // Reads exactly one physical packet without reading past it: before TLS
-  // starts, bytes after the packet belong to the TLS handshake.
-  asio::awaitable<StatusOr<mysql::LogicalPacket>> NextExact() {
+  // Reads exactly one physical packet of at most `max_length` bytes
+  // without reading past it: before TLS starts, bytes after the packet
+  // belong to the TLS handshake.
+  asio::awaitable<StatusOr<mysql::LogicalPacket>> NextExact(size_t max_length) {
     std::array<uint8_t, 4> header{};
     if (Status read = co_await ReadExact(header.data(), header.size());
         !read.ok()) {
@@ -173,9 +180,9 @@ class PacketChannel {
     const size_t length = header[0] | (header[1] << 8) | (header[2] << 16);
     mysql::LogicalPacket packet;
     packet.first_sequence_id = packet.last_sequence_id = header[3];
-    // Read before anyone is authenticated: a greeting or an SSLRequest is
-    // a few dozen bytes, so nobody gets the proxy to allocate megabytes.
-    if (length > kMaxLoginPacket) {
+    // Read before anyone is authenticated: nobody gets the proxy to
+    // allocate megabytes.
+    if (length > max_length) {
       co_return InvalidArgumentError("login packet too large");
     }
     packet.payload.resize(length);
@@ -353,7 +360,7 @@ class Session final : public net::ServedConnection,
       if (!co_await ReadProxyHeader()) co_return "proxy_header";
     }
     if (!(co_await SendGreeting()).ok()) co_return "bad_packet";
-    auto ssl_request = co_await client_channel_.NextExact();
+    auto ssl_request = co_await client_channel_.NextExact(kMaxLoginPacket);
     if (!ssl_request.ok()) co_return "bad_packet";
     if (!mysql::IsSslRequest(View(ssl_request->payload))) {
       LogRefusal("plain-text login refused", "no_tls");
@@ -369,7 +376,8 @@ class Session final : public net::ServedConnection,
       LogRefusal("client TLS handshake failed", tls.message());
       co_return "tls_failed";
     }
-    auto response_packet = co_await client_channel_.Next();
+    auto response_packet =
+        co_await client_channel_.NextExact(kMaxHandshakeResponse);
     if (!response_packet.ok()) co_return "bad_packet";
     auto response =
         mysql::ParseHandshakeResponse(View(response_packet->payload));
@@ -524,7 +532,7 @@ class Session final : public net::ServedConnection,
     Status status = co_await link.stream.Connect(link.server.address.host,
                                                  link.server.address.port);
     if (!status.ok()) co_return co_await fail(status);
-    auto greeting_packet = co_await link.channel.NextExact();
+    auto greeting_packet = co_await link.channel.NextExact(kMaxLoginPacket);
     if (!greeting_packet.ok()) {
       co_return co_await fail(greeting_packet.status());
     }

@@ -26,7 +26,31 @@ void MaskingFilter::OnIdentity(const SessionIdentity& identity) {
   active_ = rules_->AnyRuleAppliesTo(identity.user, identity.host);
   masked_ = sql::MaskedColumns(
       rules_->MaskedColumnNames(identity.user, identity.host));
+  // COM_CHANGE_USER resets the server's session: statements, cursors and
+  // sql_mode.
+  ForgetSessionState();
+}
+
+void MaskingFilter::ForgetSessionState() {
   cursors_.clear();
+  last_prepared_.reset();
+  no_backslash_escapes_.reset();
+}
+
+std::optional<uint32_t> MaskingFilter::Resolve(uint32_t statement_id) const {
+  if (statement_id != mysql::kLastPreparedStatement) return statement_id;
+  return last_prepared_;
+}
+
+FilterStatus MaskingFilter::RefuseUnknownStatement(Refusal& refusal) {
+  Log(LogLevel::kWarning,
+      "masking: refused statement id 0xFFFFFFFF (the last prepared) when "
+      "the filter cannot tell which statement that is",
+      {{"account", account_}});
+  Refuse(refusal, "unknown_statement",
+         "Statement id 0xFFFFFFFF refers to a statement unknown to the "
+         "masking filter; use the id COM_STMT_PREPARE returned.");
+  return FilterStatus::kStopIteration;
 }
 
 void MaskingFilter::Refuse(Refusal& refusal, std::string_view reason,
@@ -41,6 +65,25 @@ FilterStatus MaskingFilter::OnCommand(mysql::ByteView payload,
   cursor_requested_ = false;
   statement_id_ = 0;
   current_ = {};
+  // Which statement the server takes for id 0xFFFFFFFF: the last one a
+  // COM_STMT_PREPARE made, until a failed prepare, a close of it, or a
+  // reset. A COM_QUERY (PREPARE/DEALLOCATE in SQL) is not followed: after
+  // one the filter no longer claims to know.
+  std::optional<uint32_t> closed;
+  switch (command_) {
+    case mysql::kComStmtPrepare:
+    case mysql::kComQuery: last_prepared_.reset(); break;
+    case mysql::kComResetConnection: ForgetSessionState(); break;
+    case mysql::kComStmtClose: {
+      auto id = mysql::ParseStatementId(payload);
+      if (id.ok()) closed = Resolve(*id);
+      if (!id.ok() || !closed || closed == last_prepared_) {
+        last_prepared_.reset();
+      }
+      break;
+    }
+    default: break;
+  }
   if (!active_) return FilterStatus::kContinue;
   switch (command_) {
     case mysql::kComQuery:
@@ -49,15 +92,19 @@ FilterStatus MaskingFilter::OnCommand(mysql::ByteView payload,
     case mysql::kComStmtExecute: {
       auto execute = mysql::ParseStmtExecute(payload);
       if (!execute.ok()) break;  // the server answers a malformed one
-      statement_id_ = execute->statement_id;
+      const std::optional<uint32_t> id = Resolve(execute->statement_id);
+      if (!id) return RefuseUnknownStatement(refusal);
+      statement_id_ = *id;
       cursor_requested_ = execute->cursor_requested();
       cursors_.erase(statement_id_);
       return FilterStatus::kContinue;
     }
     case mysql::kComStmtFetch: {
       auto fetch = mysql::ParseStmtFetch(payload);
-      if (fetch.ok() && cursors_.contains(fetch->statement_id)) {
-        statement_id_ = fetch->statement_id;
+      std::optional<uint32_t> id;
+      if (fetch.ok()) id = Resolve(fetch->statement_id);
+      if (id && cursors_.contains(*id)) {
+        statement_id_ = *id;
         current_ = cursors_[statement_id_];
         return FilterStatus::kContinue;
       }
@@ -68,9 +115,17 @@ FilterStatus MaskingFilter::OnCommand(mysql::ByteView payload,
       return FilterStatus::kStopIteration;
     }
     case mysql::kComStmtClose:
+      // No reply to refuse with; a statement whose id is not known closes
+      // a cursor the filter keeps a stale plan for, which no FETCH can use
+      // (the server no longer has that statement, and never reuses ids).
+      if (closed) cursors_.erase(*closed);
+      return FilterStatus::kContinue;
     case mysql::kComStmtReset: {
       auto id = mysql::ParseStatementId(payload);
-      if (id.ok()) cursors_.erase(*id);
+      if (!id.ok()) break;
+      const std::optional<uint32_t> resolved = Resolve(*id);
+      if (!resolved) return RefuseUnknownStatement(refusal);
+      cursors_.erase(*resolved);
       return FilterStatus::kContinue;
     }
     case mysql::kComStmtBulkExecute:
@@ -110,6 +165,11 @@ FilterStatus MaskingFilter::OnReply(const mysql::ReplyPacket& packet,
       packet.kind == mysql::ReplyKind::kEof) {
     no_backslash_escapes_ =
         (packet.status_flags & mysql::kServerStatusNoBackslashEscapes) != 0;
+  }
+  if (packet.kind == mysql::ReplyKind::kPrepareOk &&
+      command_ == mysql::kComStmtPrepare) {
+    auto ok = mysql::ParsePrepareOk(payload);
+    if (ok.ok()) last_prepared_ = ok->statement_id;
   }
   if (!active_) return FilterStatus::kContinue;
   switch (packet.kind) {

@@ -9,7 +9,9 @@
 // - result sets are matched column by column against the rules (org_name,
 //   org_table, schema), and each value of a masked column is rewritten in
 //   place, in text rows, binary rows (COM_STMT_EXECUTE) and cursor rows
-//   (COM_STMT_FETCH, with the columns its EXECUTE announced);
+//   (COM_STMT_FETCH, with the columns its EXECUTE announced; statement id
+//   0xFFFFFFFF, MariaDB's "last prepared statement", is resolved as the
+//   server resolves it, or refused when the filter cannot tell);
 // - a rule that matches a column that is not a string is a configuration
 //   error: the result is refused, never passed on unmasked;
 // - commands the filter cannot follow (COM_STMT_BULK_EXECUTE, a FETCH of
@@ -60,6 +62,13 @@ class MaskingFilter final : public Filter {
     bool masks_any = false;
   };
 
+  // Forgets what the server forgets on COM_CHANGE_USER and
+  // COM_RESET_CONNECTION.
+  void ForgetSessionState();
+  // A statement id as the server reads it: 0xFFFFFFFF is the last prepared
+  // statement; nullopt when the filter does not know which that is.
+  std::optional<uint32_t> Resolve(uint32_t statement_id) const;
+  FilterStatus RefuseUnknownStatement(Refusal& refusal);
   FilterStatus CheckStatement(mysql::ByteView sql, Refusal& refusal);
   FilterStatus OnColumnDefinition(mysql::ByteView payload, Refusal& refusal);
   FilterStatus OnRow(const mysql::ReplyPacket& packet,
@@ -84,6 +93,8 @@ class MaskingFilter final : public Filter {
   ResultPlan current_;
   // Column plans of open cursors, by statement id, for COM_STMT_FETCH.
   std::map<uint32_t, ResultPlan> cursors_;
+  // The statement the server takes for id 0xFFFFFFFF, when known.
+  std::optional<uint32_t> last_prepared_;
 };
 
 }  // namespace coffer::proxy

@@ -89,6 +89,42 @@ class MaskingFilterTest : public ::testing::Test {
               FilterStatus::kContinue);
   }
 
+  // COM_STMT_PREPARE of `sql` and the server's PrepareOk with `id`.
+  void Prepare(std::string_view sql, uint32_t id) {
+    Bytes prepare = Query(sql);
+    prepare[0] = mysql::kComStmtPrepare;
+    ASSERT_EQ(filter_.OnCommand(prepare, refusal_), FilterStatus::kContinue);
+    mysql::PrepareOk prepared;
+    prepared.statement_id = id;
+    prepared.num_columns = 2;
+    Bytes ok = mysql::EncodePrepareOk(prepared);
+    ASSERT_EQ(Reply(ReplyKind::kPrepareOk, ok), FilterStatus::kContinue);
+  }
+  // COM_STMT_EXECUTE of `id` with a cursor, answered with the columns
+  // (id, `second`) and the EOF that says the cursor exists.
+  void OpenCursor(uint32_t id, const std::string& second) {
+    mysql::StmtExecute execute;
+    execute.statement_id = id;
+    execute.flags = mysql::kCursorTypeReadOnly;
+    ASSERT_EQ(filter_.OnCommand(mysql::EncodeStmtExecute(execute), refusal_),
+              FilterStatus::kContinue);
+    Bytes count = mysql::EncodeColumnCount(2);
+    ASSERT_EQ(Reply(ReplyKind::kColumnCount, count), FilterStatus::kContinue);
+    Bytes first = Column("id", mysql::kTypeVarString);
+    Bytes other = Column(second, mysql::kTypeVarString);
+    ASSERT_EQ(Reply(ReplyKind::kColumnDefinition, first),
+              FilterStatus::kContinue);
+    ASSERT_EQ(Reply(ReplyKind::kColumnDefinition, other),
+              FilterStatus::kContinue);
+    Bytes eof = mysql::EncodeEof({0, mysql::kServerStatusCursorExists});
+    ASSERT_EQ(
+        Reply(ReplyKind::kEof, eof, false, mysql::kServerStatusCursorExists),
+        FilterStatus::kContinue);
+  }
+  FilterStatus Fetch(uint32_t id) {
+    return filter_.OnCommand(mysql::EncodeStmtFetch({id, 1}), refusal_);
+  }
+
   MaskingFilter filter_{Rules(), kCaps, nullptr};
   Refusal refusal_;
 };
@@ -159,6 +195,84 @@ TEST_F(MaskingFilterTest, RefusesAFetchOfAnUnknownCursor) {
   filter_.OnIdentity({"analyst", "10.0.0.1"});
   const Bytes fetch = mysql::EncodeStmtFetch({42, 1});
   EXPECT_EQ(filter_.OnCommand(fetch, refusal_), FilterStatus::kStopIteration);
+}
+
+// Statement id 0xFFFFFFFF is MariaDB's "last prepared statement". A review
+// showed the filter keyed cursors by the raw id, so that a FETCH of
+// 0xFFFFFFFF used the plan of another cursor than the server's: rows of
+// ssn went out clear.
+TEST_F(MaskingFilterTest, LastPreparedIdIsResolvedAsTheServerDoes) {
+  filter_.OnIdentity({"analyst", "10.0.0.1"});
+  const uint32_t last = mysql::kLastPreparedStatement;
+  Prepare("SELECT id, name FROM people", 1);
+  OpenCursor(last, "name");  // the server opens statement 1's cursor
+  Prepare("SELECT id, ssn FROM people", 2);
+  OpenCursor(2, "ssn");
+  // The server fetches from statement 2, the last prepared: masked.
+  ASSERT_EQ(Fetch(last), FilterStatus::kContinue);
+  Bytes row = BinaryRow("8", "435-22-3267");
+  ASSERT_EQ(Reply(ReplyKind::kRow, row, true), FilterStatus::kContinue);
+  EXPECT_EQ(row, BinaryRow("8", "XXXXXXXXXXX"));
+  // And statement 1's cursor keeps its own plan.
+  ASSERT_EQ(Fetch(1), FilterStatus::kContinue);
+  Bytes clear = BinaryRow("8", "Ann");
+  ASSERT_EQ(Reply(ReplyKind::kRow, clear, true), FilterStatus::kContinue);
+  EXPECT_EQ(clear, BinaryRow("8", "Ann"));
+}
+
+TEST_F(MaskingFilterTest, ExecuteDirectOfTheLastPreparedIsMasked) {
+  filter_.OnIdentity({"analyst", "10.0.0.1"});
+  Prepare("SELECT id, ssn FROM people", 5);
+  mysql::StmtExecute execute;
+  execute.statement_id = mysql::kLastPreparedStatement;
+  StartResult(mysql::EncodeStmtExecute(execute));
+  Bytes row = BinaryRow("7", "721-07-4426");
+  ASSERT_EQ(Reply(ReplyKind::kRow, row, true), FilterStatus::kContinue);
+  EXPECT_EQ(row, BinaryRow("7", "XXXXXXXXXXX"));
+}
+
+TEST_F(MaskingFilterTest, LastPreparedIdIsRefusedWhenNotKnown) {
+  filter_.OnIdentity({"analyst", "10.0.0.1"});
+  const uint32_t last = mysql::kLastPreparedStatement;
+  mysql::StmtExecute execute;
+  execute.statement_id = last;
+  const Bytes execute_last = mysql::EncodeStmtExecute(execute);
+  // Nothing prepared yet.
+  EXPECT_EQ(filter_.OnCommand(execute_last, refusal_),
+            FilterStatus::kStopIteration);
+  EXPECT_NE(refusal_.message.find("0xFFFFFFFF"), std::string::npos);
+  // A COM_QUERY may PREPARE or DEALLOCATE in SQL: no longer known.
+  Prepare("SELECT id, ssn FROM people", 3);
+  ASSERT_EQ(filter_.OnCommand(Query("DROP TEMPORARY TABLE people"), refusal_),
+            FilterStatus::kContinue);
+  EXPECT_EQ(filter_.OnCommand(execute_last, refusal_),
+            FilterStatus::kStopIteration);
+  EXPECT_EQ(Fetch(last), FilterStatus::kStopIteration);
+  // A failed prepare: the server forgets its last statement.
+  Prepare("SELECT id, ssn FROM people", 4);
+  Bytes prepare = Query("SELECT nothing FROM nowhere");
+  prepare[0] = mysql::kComStmtPrepare;
+  ASSERT_EQ(filter_.OnCommand(prepare, refusal_), FilterStatus::kContinue);
+  Bytes err = *mysql::EncodeError(1146, "42S02", "no such table");
+  ASSERT_EQ(Reply(ReplyKind::kErr, err), FilterStatus::kContinue);
+  EXPECT_EQ(filter_.OnCommand(execute_last, refusal_),
+            FilterStatus::kStopIteration);
+  // Closing the last prepared statement, by either id.
+  Prepare("SELECT id, ssn FROM people", 6);
+  Bytes close{mysql::kComStmtClose, 0xFF, 0xFF, 0xFF, 0xFF};
+  ASSERT_EQ(filter_.OnCommand(close, refusal_), FilterStatus::kContinue);
+  EXPECT_EQ(filter_.OnCommand(execute_last, refusal_),
+            FilterStatus::kStopIteration);
+}
+
+TEST_F(MaskingFilterTest, AResetConnectionForgetsCursors) {
+  filter_.OnIdentity({"analyst", "10.0.0.1"});
+  Prepare("SELECT id, name FROM people", 1);
+  OpenCursor(1, "name");
+  Bytes reset{mysql::kComResetConnection};
+  ASSERT_EQ(filter_.OnCommand(reset, refusal_), FilterStatus::kContinue);
+  EXPECT_EQ(Fetch(1), FilterStatus::kStopIteration);
+  EXPECT_EQ(Fetch(mysql::kLastPreparedStatement), FilterStatus::kStopIteration);
 }
 
 TEST_F(MaskingFilterTest, RefusesAResultWhereARuleMatchesANonStringColumn) {

@@ -119,6 +119,21 @@ expect "analyst: cursor rows (COM_STMT_FETCH) are masked" 0 "XXXXXXXXXXX" -- \
   stmt analyst cursor "SELECT id, ssn FROM people ORDER BY id"
 expect "analyst: after COM_CHANGE_USER still masked" 0 "XXXXXXXXXXX" -- \
   stmt analyst change_user "SELECT ssn FROM people WHERE id = 1"
+masked_only() {  # masked_only COMMAND...: masked values and no clear one
+  local out rc
+  out=$("$@")
+  rc=$?
+  echo "$out"
+  [[ $rc -eq 0 ]] && grep -q "XXXXXXXXXXX" <<<"$out" && ! grep -q "721-07-4426" <<<"$out" &&
+    echo "masked only"
+}
+expect "analyst: execute direct (statement id 0xFFFFFFFF) is masked" 0 "masked only" -- \
+  masked_only stmt analyst direct "SELECT id, ssn FROM people ORDER BY id"
+# Found by review: the filter kept cursors by the raw id, so a FETCH of
+# 0xFFFFFFFF read another cursor than the server's, and ssn went out clear.
+expect "analyst: a FETCH of statement id 0xFFFFFFFF gets the server's cursor's masking" 0 \
+  "masked only" -- masked_only stmt analyst last_id_cursor \
+  "SELECT id, name FROM people ORDER BY id" "SELECT id, ssn FROM people ORDER BY id"
 expect "analyst: clear columns stay clear" 0 "John" -- \
   as analyst "SELECT name FROM people WHERE id = 1"
 
@@ -267,6 +282,29 @@ high = struct.unpack_from("<H", p, i + 5)[0]
 mariadb = struct.unpack_from("<I", p, i + 14)[0]
 caps = low | high << 16 | mariadb << 32
 print("no-cache-metadata" if not caps & (1 << 36) and caps & 0x800 else hex(caps))
+PY
+
+# Before its certificate is mapped to an account, a client gets no large
+# buffer: a handshake response over 64 KiB closes the connection.
+expect "a handshake response over 64 KiB is refused before any login" 0 "closed" -- \
+  python3 - "$proxy_port" "$work/pki" <<'PY'
+import socket, ssl, struct, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+data = b""
+while len(data) < 4 or len(data) < 4 + int.from_bytes(data[:3], "little"):
+    data += s.recv(4096)
+caps = 0x00000200 | 0x00000800 | 0x00008000  # PROTOCOL_41, SSL, SECURE_CONNECTION
+request = struct.pack("<IIB23x", caps, 1 << 24, 45)
+s.sendall(struct.pack("<I", len(request))[:3] + b"\x01" + request)
+context = ssl.create_default_context(cafile=sys.argv[2] + "/ca.crt")
+context.check_hostname = False
+context.load_cert_chain(sys.argv[2] + "/analyst.crt", sys.argv[2] + "/analyst.key")
+t = context.wrap_socket(s)
+t.sendall((100000).to_bytes(3, "little") + b"\x02" + b"a" * 100000)
+try:
+    print("closed" if t.recv(4096) == b"" else "answered")
+except (ConnectionError, ssl.SSLError):
+    print("closed")
 PY
 
 # --- HAProxy in front, with PROXY protocol v2 from 127.0.0.2 ---

@@ -4,7 +4,9 @@
 // a query larger than one 16 MiB packet.
 //
 //   stmt_client HOST PORT USER CA CERT KEY MODE SQL [PARAM...]
-//   MODE: text | binary | cursor | change_user | big
+//   MODE: text | binary | cursor | change_user | big | direct (execute
+//   direct, statement id 0xFFFFFFFF) | last_id_cursor (SQL and a second
+//   SQL as PARAM: see RunLastIdCursor)
 //
 // Prints each row tab-separated ("NULL" for NULL), then exits 0; on an
 // error prints "ERROR CODE (SQLSTATE): MESSAGE" on stdout and exits 1.
@@ -58,16 +60,20 @@ int RunText(MYSQL* mysql, const std::string& sql) {
   return 0;
 }
 
+void AskForCursor(MYSQL_STMT* stmt) {
+  unsigned long type = CURSOR_TYPE_READ_ONLY;
+  unsigned long prefetch = 1;  // one COM_STMT_FETCH per row
+  mysql_stmt_attr_set(stmt, STMT_ATTR_CURSOR_TYPE, &type);
+  mysql_stmt_attr_set(stmt, STMT_ATTR_PREFETCH_ROWS, &prefetch);
+}
+
+int PrintRowsAndClose(MYSQL_STMT* stmt);
+
 int RunStatement(MYSQL* mysql, const std::string& sql,
                  const std::vector<std::string>& params, bool cursor) {
   MYSQL_STMT* stmt = mysql_stmt_init(mysql);
   if (stmt == nullptr) return Fail(mysql);
-  if (cursor) {
-    unsigned long type = CURSOR_TYPE_READ_ONLY;
-    unsigned long prefetch = 1;  // one COM_STMT_FETCH per row
-    mysql_stmt_attr_set(stmt, STMT_ATTR_CURSOR_TYPE, &type);
-    mysql_stmt_attr_set(stmt, STMT_ATTR_PREFETCH_ROWS, &prefetch);
-  }
+  if (cursor) AskForCursor(stmt);
   if (mysql_stmt_prepare(stmt, sql.data(), sql.size()) != 0) {
     return FailStmt(stmt);
   }
@@ -84,6 +90,46 @@ int RunStatement(MYSQL* mysql, const std::string& sql,
     return FailStmt(stmt);
   }
   if (mysql_stmt_execute(stmt) != 0) return FailStmt(stmt);
+  return PrintRowsAndClose(stmt);
+}
+
+// MariaDB's statement id 0xFFFFFFFF ("the last prepared statement"):
+// mariadb_stmt_execute_direct sends PREPARE and EXECUTE of it together.
+int RunDirect(MYSQL* mysql, const std::string& sql) {
+  MYSQL_STMT* stmt = mysql_stmt_init(mysql);
+  if (stmt == nullptr) return Fail(mysql);
+  if (mariadb_stmt_execute_direct(stmt, sql.data(), sql.size()) != 0) {
+    return FailStmt(stmt);
+  }
+  return PrintRowsAndClose(stmt);
+}
+
+// An attack on the masking filter's cursors: statement `first` executed
+// with a cursor as id 0xFFFFFFFF, then `second` prepared and executed with
+// a cursor, then a FETCH of 0xFFFFFFFF, which the server answers from
+// `second`'s cursor, with `first`'s column list in the client's hands.
+int RunLastIdCursor(MYSQL* mysql, const std::string& first,
+                    const std::string& second) {
+  MYSQL_STMT* a = mysql_stmt_init(mysql);
+  MYSQL_STMT* b = mysql_stmt_init(mysql);
+  if (a == nullptr || b == nullptr) return Fail(mysql);
+  AskForCursor(a);
+  AskForCursor(b);
+  if (mysql_stmt_prepare(a, first.data(), first.size()) != 0) {
+    return FailStmt(a);
+  }
+  a->stmt_id = 0xFFFFFFFF;  // what execute_direct sends
+  if (mysql_stmt_execute(a) != 0) return FailStmt(a);
+  if (mysql_stmt_prepare(b, second.data(), second.size()) != 0 ||
+      mysql_stmt_execute(b) != 0) {
+    return FailStmt(b);
+  }
+  const int result = PrintRowsAndClose(a);
+  mysql_stmt_close(b);
+  return result;
+}
+
+int PrintRowsAndClose(MYSQL_STMT* stmt) {
   MYSQL_RES* meta = mysql_stmt_result_metadata(stmt);
   if (meta == nullptr) {
     mysql_stmt_close(stmt);
@@ -150,6 +196,10 @@ int main(int argc, char** argv) {
     result = RunText(mysql, sql);
   } else if (mode == "binary" || mode == "cursor") {
     result = RunStatement(mysql, sql, params, mode == "cursor");
+  } else if (mode == "direct") {
+    result = RunDirect(mysql, sql);
+  } else if (mode == "last_id_cursor" && params.size() == 1) {
+    result = RunLastIdCursor(mysql, sql, params[0]);
   } else if (mode == "change_user") {
     // A new session for the same account, then the query.
     if (mysql_change_user(mysql, argv[3], "", "app") != 0) {
