@@ -681,15 +681,20 @@ class Session final : public net::ServedConnection,
   // unparsed.
   Route RouteOf(const mysql::LogicalPacket& command) {
     if (!config_.monitor.enabled) return Route::kPrimary;
+    const std::string_view sql(
+        reinterpret_cast<const char*>(command.payload.data()) + 1,
+        command.payload.size() - 1);
     switch (command.payload[0]) {
       case mysql::kComInitDb:
       case mysql::kComSetOption: return Route::kAll;
       case mysql::kComQuery: break;
+      case mysql::kComStmtPrepare:
+        // Executed later by id: a statement that may create a temporary
+        // table keeps the session on the primary from now on.
+        if (PreparedTextMayCreateTemporaryTable(sql)) temporary_tables_ = true;
+        return Route::kPrimary;
       default: return Route::kPrimary;
     }
-    const std::string_view sql(
-        reinterpret_cast<const char*>(command.payload.data()) + 1,
-        command.payload.size() - 1);
     // The session's ANSI_QUOTES is not known: both readings must agree.
     // They differ only where the text holds a double quote.
     const bool no_backslash =
@@ -952,9 +957,11 @@ class Session final : public net::ServedConnection,
         co_return Relayed::kClientGone;
       }
       if (reply->kind == mysql::ReplyKind::kErr) last_reply_error_ = true;
-      if (from_primary && reply->reply_complete &&
-          (reply->kind == mysql::ReplyKind::kOk ||
-           reply->kind == mysql::ReplyKind::kEof)) {
+      // Every OK and EOF, not only the last: after "BEGIN; INSERT ...;
+      // SELECT bad" the reply ends with an ERR, which has no status, and
+      // the transaction the OKs before it reported is still open.
+      if (from_primary && (reply->kind == mysql::ReplyKind::kOk ||
+                           reply->kind == mysql::ReplyKind::kEof)) {
         status_ = reply->status_flags;
       }
       if (!refused) next_seq = packet->last_sequence_id + 1;

@@ -140,7 +140,7 @@ Status LoadMonitor(const Fields& monitor, std::string ca_path,
                    const std::string& base, MonitorConfig& out) {
   COFFER_RETURN_IF_ERROR(monitor.OnlyKeys(
       {"certificate", "key", "interval_ms", "failover_after", "max_lag_seconds",
-       "auto_failover", "replication", "admins"}));
+       "auto_failover", "replication", "admins", "lease_name"}));
   out.enabled = true;
   out.ca_path = std::move(ca_path);
   COFFER_ASSIGN_OR_RETURN(std::string cert,
@@ -160,6 +160,20 @@ Status LoadMonitor(const Fields& monitor, std::string ca_path,
   out.interval_ms = static_cast<int>(interval);
   out.failover_after = static_cast<int>(after);
   out.max_lag_seconds = static_cast<int>(lag);
+  COFFER_ASSIGN_OR_RETURN(std::string lease,
+                          monitor.String("lease_name", false));
+  if (!lease.empty()) {
+    const bool word =
+        lease.size() <= 64 && lease.find_first_not_of(
+                                  "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ"
+                                  "RSTUVWXYZ0123456789_") == std::string::npos;
+    if (!word) {
+      return monitor.Error("lease_name",
+                           "must be 1 to 64 letters, digits or '_' (the name "
+                           "of the lock the proxies share)");
+    }
+    out.lease_name = std::move(lease);
+  }
   if (const auto& object = monitor.object(); object.contains("auto_failover")) {
     if (!object["auto_failover"].is_boolean()) {
       return monitor.Error("auto_failover", "must be true or false");

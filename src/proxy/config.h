@@ -20,7 +20,8 @@
 //       "replication": {"user": "replicator", "ca": "/srv/ca.crt",
 //                       "certificate": "/srv/repl.crt",
 //                       "key": "/srv/repl.key"},
-//       "admins": ["CN=operator"]},                 // optional: switchover
+//       "admins": ["CN=operator"],                  // optional: switchover
+//       "lease_name": "coffer_monitor_3f0c..."},    // optional: secret
 //     "causal_reads": false                         // optional
 //   }
 //
@@ -77,6 +78,11 @@ struct MonitorConfig {
   // Client certificate subjects (RFC 2253, "CN=operator") that may ask
   // for a switchover on the proxy's HTTPS endpoint.
   std::vector<std::string> admins;
+  // The user lock (GET_LOCK) the proxies of one deployment contend for.
+  // Any account may take a user lock of a name it knows, so a deployment
+  // should make it secret: a client holding it could keep every proxy from
+  // the lease, and so from electing a primary.
+  std::string lease_name = "coffer_monitor";
 };
 
 struct ProxyConfig {

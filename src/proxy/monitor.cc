@@ -20,7 +20,6 @@ constexpr unsigned kReadTimeout = 5;
 // A server the monitor found and has not reached this many checks in a row
 // is forgotten (a stopped replica must not keep the lease from a majority).
 constexpr int kForgetAfter = 40;
-constexpr char kLeaseLock[] = "coffer_monitor";
 
 using Row = std::map<std::string, std::optional<std::string>, std::less<>>;
 
@@ -139,6 +138,7 @@ struct Monitor::Server {
   SqlConnection sql;
   bool reachable = false;
   int failures = 0;
+  uint64_t server_id = 0;  // @@server_id: the same server under two names
   bool lock_held = false;
   bool read_only = true;
   std::string current_pos;   // @@gtid_current_pos
@@ -266,6 +266,32 @@ void Monitor::Run() {
 void Monitor::Tick() {
   // Probing may discover servers: index, not iterators.
   for (size_t i = 0; i < servers_.size(); ++i) Probe(*servers_[i]);
+  // One server under two names (a replica's source written another way
+  // than the monitor knows it) must not count twice, nor be fenced as a
+  // second primary: a later, discovered entry with a known server_id goes.
+  std::vector<const Server*> aliases;
+  for (size_t i = 0; i < servers_.size(); ++i) {
+    const Server& later = *servers_[i];
+    if (later.seed || !later.reachable || later.server_id == 0 ||
+        (primary_ && later.Is(*primary_))) {
+      continue;
+    }
+    for (size_t j = 0; j < i; ++j) {
+      const Server& earlier = *servers_[j];
+      if (earlier.reachable && earlier.server_id == later.server_id) {
+        Log(LogLevel::kInfo, "proxy monitor: one server under two names",
+            {{"server", Text(earlier.address)},
+             {"alias", Text(later.address)}});
+        aliases.push_back(&later);
+        aliases_.push_back(later.address);
+        break;
+      }
+    }
+  }
+  std::erase_if(servers_, [&](const std::unique_ptr<Server>& server) {
+    return std::find(aliases.begin(), aliases.end(), server.get()) !=
+           aliases.end();
+  });
   std::erase_if(servers_, [this](const std::unique_ptr<Server>& server) {
     const bool forget = !server->seed && server->failures >= kForgetAfter &&
                         !(primary_ && server->Is(*primary_));
@@ -337,15 +363,16 @@ void Monitor::Probe(Server& server) {
   }
   auto state = server.sql.Query(
       "SELECT @@read_only AS read_only, @@gtid_current_pos AS current_pos, "
-      "@@gtid_binlog_state AS binlog_state");
+      "@@gtid_binlog_state AS binlog_state, @@server_id AS server_id");
   if (!state.ok() || state->empty()) {
     return fail(state.ok() ? InternalError("no row") : state.status());
   }
   auto replication = server.sql.Query("SHOW SLAVE STATUS");
   if (!replication.ok()) return fail(replication.status());
   if (!server.lock_held) {
-    auto locked = server.sql.Scalar(std::string("SELECT GET_LOCK('") +
-                                    kLeaseLock + "', 0)");
+    // The name is checked to be letters, digits and '_' (config.cc).
+    auto locked = server.sql.Scalar("SELECT GET_LOCK('" +
+                                    config_.monitor.lease_name + "', 0)");
     if (!locked.ok()) return fail(locked.status());
     server.lock_held = *locked == "1";
   }
@@ -356,6 +383,8 @@ void Monitor::Probe(Server& server) {
   server.reachable = true;
   server.failures = 0;
   server.read_only = Field((*state)[0], "read_only") != "0";
+  server.server_id =
+      std::strtoull(Field((*state)[0], "server_id").c_str(), nullptr, 10);
   server.current_pos = Field((*state)[0], "current_pos");
   server.binlog_state = Field((*state)[0], "binlog_state");
   server.current = LastSequenceByDomain(server.current_pos);
@@ -374,6 +403,17 @@ void Monitor::Probe(Server& server) {
     server.received = LastSequenceByDomain(Field(row, "Gtid_IO_Pos"));
     const std::string lag = Field(row, "Seconds_Behind_Master");
     if (!lag.empty()) server.lag = std::strtoll(lag.c_str(), nullptr, 10);
+    // Its source is a server too: a monitor that starts from a replica
+    // (its configured address after a switchover) finds the primary so.
+    if (server.has_master && IsPlainHost(server.master.host) &&
+        server.master.port != 0 && Find(server.master) == nullptr &&
+        !IsAlias(server.master)) {
+      Log(LogLevel::kInfo, "proxy monitor: found a replica's source",
+          {{"server", Text(server.master)}, {"from", Text(server.address)}});
+      auto source = std::make_unique<Server>();
+      source->address = server.master;
+      servers_.push_back(std::move(source));
+    }
   }
   if (server.read_only) return;
   // A primary: learn its replicas (report_host, report_port).
@@ -391,6 +431,13 @@ void Monitor::Probe(Server& server) {
     replica->address = std::move(address);
     servers_.push_back(std::move(replica));
   }
+}
+
+bool Monitor::IsAlias(const net::HostPort& address) const {
+  return std::any_of(
+      aliases_.begin(), aliases_.end(), [&](const net::HostPort& alias) {
+        return alias.host == address.host && alias.port == address.port;
+      });
 }
 
 Monitor::Server* Monitor::Find(const net::HostPort& address) {
@@ -442,16 +489,45 @@ void Monitor::Decide() {
     Server* old = primary_ ? Find(*primary_) : nullptr;
     const bool elect = old == nullptr || old->reachable ||
                        old->failures >= config_.monitor.failover_after;
+    // A replica still connected to its source (IO thread running) shows
+    // that that source is alive, whether this monitor reaches it or not:
+    // promoting any other server would make two primaries (MaxScale's
+    // verify_master_failure). Only such a source may then be elected (at
+    // the first start every server is read-only and the replicas already
+    // replicate from the primary-to-be).
+    std::vector<net::HostPort> live_sources;
+    for (const auto& server : servers_) {
+      if (server->reachable && server->has_master && server->io_running) {
+        live_sources.push_back(server->master);
+      }
+    }
+    auto may_elect = [&](const Server& server) {
+      return live_sources.empty() ||
+             std::any_of(live_sources.begin(), live_sources.end(),
+                         [&](const net::HostPort& source) {
+                           return server.Is(source);
+                         });
+    };
     if (elect) {
       Server* best = nullptr;
       for (const auto& server : servers_) {
         if (!server->reachable || server->diverged) continue;
+        if (!may_elect(*server)) continue;
         if (best == nullptr || server->Position() > best->Position() ||
             (server->Position() == best->Position() && best->has_master &&
              !server->has_master)) {
           best = server.get();
         }
       }
+      const bool waiting = best == nullptr && !live_sources.empty();
+      if (waiting && !waiting_for_source_) {
+        Log(LogLevel::kWarning,
+            "proxy monitor: no writable server, but a replica is still "
+            "connected to a source this monitor does not reach; not "
+            "electing a primary",
+            {{"source", Text(live_sources[0])}});
+      }
+      waiting_for_source_ = waiting;
       if (best != nullptr) (void)Promote(*best);
     }
   }

@@ -8,7 +8,7 @@
 //
 // Roles. Every server starts read-only (the template). The primary is the
 // one server the monitor made writable. A monitor decides only while it
-// holds the lease: the lock GET_LOCK('coffer_monitor') on a majority of
+// holds the lease: the lock GET_LOCK(monitor.lease_name) on a majority of
 // the servers that answer, held by its open connections, so that of
 // several proxies exactly one acts and the others follow what they observe
 // (as MaxScale's cooperative_monitoring_locks = majority_of_running, with
@@ -110,11 +110,16 @@ class Monitor {
   void Publish();
   std::string WhyNotReadable(const Server& server, const Server& primary) const;
   Server* Find(const net::HostPort& address);
+  bool IsAlias(const net::HostPort& address) const;
   Server* ElectedPrimary();
 
   const ProxyConfig& config_;
   ProxyMetrics* metrics_;
   std::vector<std::unique_ptr<Server>> servers_;
+  // Names found to be another name of a known server: not found again.
+  std::vector<net::HostPort> aliases_;
+  // Logged once: no election while a replica still reaches its source.
+  bool waiting_for_source_ = false;
   std::optional<net::HostPort> primary_;  // elected or observed
   bool lease_ = false;
 

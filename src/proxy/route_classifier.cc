@@ -177,12 +177,23 @@ bool HasOption(const Statement& s, std::string_view option) {
   return false;
 }
 
+bool ContainsNoCase(std::string_view text, std::string_view upper);
+
+// Whether running `s` may create a temporary table. A prepared text is
+// read loosely (CREATE and TEMPORARY anywhere in it), and a text only known
+// at run time (PREPARE ... FROM @v) may: the session then stays on the
+// primary rather than miss the table on a replica.
+bool MayCreateTemporaryTable(const Statement& s) {
+  if (s.kind == StatementKind::kCreateTable) return HasOption(s, "TEMPORARY");
+  if (s.kind != StatementKind::kPrepare) return false;
+  return !s.has_text_source ||
+         PreparedTextMayCreateTemporaryTable(s.text_source);
+}
+
 // The flags, for a statement and the one it wraps (SET STATEMENT ... FOR).
 void AddFlags(const Statement& s, RouteDecision& d) {
   for (const Statement* p = &s; p != nullptr; p = p->inner.get()) {
-    if (p->kind == StatementKind::kCreateTable && HasOption(*p, "TEMPORARY")) {
-      d.creates_temporary_table = true;
-    }
+    if (MayCreateTemporaryTable(*p)) d.creates_temporary_table = true;
     if (p->kind == StatementKind::kBegin) d.starts_transaction = true;
   }
 }
@@ -235,7 +246,11 @@ RouteDecision ClassifyStatement(const Statement& s, std::string_view sql) {
     case StatementKind::kSavepoint:
     case StatementKind::kRollbackToSavepoint:
     case StatementKind::kReleaseSavepoint: return Primary(kTransaction);
-    case StatementKind::kPrepare:
+    case StatementKind::kPrepare: {
+      RouteDecision d = Primary(kPreparedStatement);
+      AddFlags(s, d);
+      return d;
+    }
     case StatementKind::kExecute:
     case StatementKind::kDeallocatePrepare:
     case StatementKind::kExecuteImmediate: return Primary(kPreparedStatement);
@@ -347,6 +362,10 @@ std::string_view RouteName(Route route) {
     case Route::kAll: return "all";
   }
   return "primary";
+}
+
+bool PreparedTextMayCreateTemporaryTable(std::string_view text) {
+  return ContainsNoCase(text, "CREATE") && ContainsNoCase(text, "TEMPORARY");
 }
 
 bool IsReadOnlyBuiltin(std::string_view upper) {

@@ -71,4 +71,8 @@ RouteDecision ClassifyQuery(std::string_view sql, sql::LexMode mode) noexcept;
 // in route_classifier.cc too.
 bool IsReadOnlyBuiltin(std::string_view upper);
 
+// Whether a COM_STMT_PREPARE text may create a temporary table when it is
+// executed (read loosely: CREATE and TEMPORARY anywhere in it).
+bool PreparedTextMayCreateTemporaryTable(std::string_view text);
+
 }  // namespace coffer::proxy

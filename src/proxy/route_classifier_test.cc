@@ -306,6 +306,14 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"Do", "DO 1", kPrimary, "do"},
         Case{"Prepare", "PREPARE s FROM 'SELECT 1'", kPrimary,
              "prepared statement"},
+        // A prepared text that creates a temporary table, or one only known
+        // at run time, keeps the session on the primary (a review found
+        // its reads sent to a replica that lacks the table).
+        Case{"PrepareTemporaryTable",
+             "PREPARE s FROM 'CREATE TEMPORARY TABLE tt (a INT)'", kPrimary,
+             "prepared statement", true},
+        Case{"PrepareFromVariable", "PREPARE s FROM @text", kPrimary,
+             "prepared statement", true},
         Case{"Execute", "EXECUTE s", kPrimary, "prepared statement"},
         Case{"Deallocate", "DEALLOCATE PREPARE s", kPrimary,
              "prepared statement"},
@@ -422,6 +430,15 @@ TEST(ClassifyQueryTest, RouteNames) {
   EXPECT_EQ(RouteName(Route::kPrimary), "primary");
   EXPECT_EQ(RouteName(Route::kReplica), "replica");
   EXPECT_EQ(RouteName(Route::kAll), "all");
+}
+
+TEST(RouteClassifierTest, PreparedTextMayCreateTemporaryTable) {
+  EXPECT_TRUE(
+      PreparedTextMayCreateTemporaryTable("create temporary table tt (a int)"));
+  EXPECT_TRUE(PreparedTextMayCreateTemporaryTable(
+      "CREATE /*!32302 TEMPORARY */ TABLE tt (a INT)"));
+  EXPECT_FALSE(PreparedTextMayCreateTemporaryTable("SELECT 1"));
+  EXPECT_FALSE(PreparedTextMayCreateTemporaryTable("CREATE TABLE t (a INT)"));
 }
 
 }  // namespace

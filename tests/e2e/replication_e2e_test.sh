@@ -113,6 +113,23 @@ expect "a locking read goes to the primary" 0 "$primary_id" -- \
   app_sql "SELECT @@server_id FROM t WHERE id = 1 FOR UPDATE"
 expect "LAST_INSERT_ID() goes to the primary" 0 "$primary_id" -- \
   app_sql "SELECT @@server_id, LAST_INSERT_ID()"
+# One COM_QUERY that opens a transaction and ends in an error: the error
+# carries no status, the OKs before it say the transaction is open, and
+# the next read must see its uncommitted row (a review found it sent to a
+# replica). From standard input: with -e the client stops at the error.
+multi_statement_error_then_read() {
+  "$coffer" run --config-id "$DBCLIENT/client" -- -fN <<SQL || true
+DELIMITER //
+BEGIN; INSERT INTO t (v) VALUES ('in-tx'); SELECT * FROM nosuchtable //
+DELIMITER ;
+SELECT @@server_id, v FROM t WHERE v = 'in-tx';
+SQL
+}
+expect "a transaction opened by a multi-statement that failed keeps reads on the primary" 0 \
+  "$primary_id	in-tx" -- multi_statement_error_then_read
+expect "a temporary table made by a prepared statement keeps reads on the primary" 0 \
+  "$primary_id	1" -- app_sql "PREPARE s FROM 'CREATE TEMPORARY TABLE tt (a INT)';
+  EXECUTE s; INSERT INTO tt VALUES (1); SELECT @@server_id, COUNT(*) FROM tt"
 expect "session variables reach the replica too" 0 "42" -- \
   app_sql "SET @answer = 42; SELECT @answer FROM t LIMIT 1"
 expect "USE reaches the replica too" 0 "3" -- app_sql "USE app; SELECT COUNT(*) FROM t"
@@ -244,14 +261,41 @@ must "the server on the old primary's port serves reads with every write" \
 expect "writes still go to the new primary" 0 "$new_primary" -- \
   app_sql "INSERT INTO t (v) VALUES ('after'); SELECT @@server_id FROM t WHERE v = 'after' FOR UPDATE"
 
+operator() { "$coffer" run --config-id "$DBCLIENT/operator" -- "$@"; }
+primary_port=$(app_sql "BEGIN; SELECT @@port; COMMIT")
+
+# 8a. Every proxy restarted now, while the server of their configured
+# address ($MARIADB_PORT) is a replica: a new monitor starts from that
+# replica, finds the primary as its source, and promotes nothing. (A review
+# found it promoted the replica: two writable primaries.)
+kill_proxy proxy1
+kill_proxy proxy2
+P3=$(free_port)
+A3=$(free_port)
+must "a proxy starts while its configured server is a replica" start_proxy proxy3 "$P3" "$A3"
+lease3() { grep -q "holds the lease" "$work/proxy3.err"; }
+must "its monitor takes the lease (no other proxy runs)" until_true 300 lease3
+knows_primary() {
+  local out
+  out=$(operator --proxy="127.0.0.1:$A3" --to="127.0.0.1:$primary_port" 2>&1)
+  [[ $out == *"is the primary already"* ]]
+}
+expect "it found the primary through the replica's source" 0 "" -- until_true 300 knows_primary
+expect "and promoted no second primary" 1 "" -- grep -q "promoted a new primary" "$work/proxy3.err"
+kill_proxy proxy3
+must "the first proxy starts again" start_proxy proxy1 "" "$A1"
+must "the second proxy starts again" start_proxy proxy2 "$P2" "$A2"
+writes_to_new_primary() { [[ $(primary_server) == "$new_primary" ]]; }
+must "after their restart writes go to the same primary" until_true 300 writes_to_new_primary
+leased_again() { cat "$work/proxy1.err" "$work/proxy2.err" | grep -q "holds the lease"; }
+must "and one of them holds the lease" until_true 300 leased_again
+
 # 8b. A planned switchover back to the server on $MARIADB_PORT, asked by
 # the operator ($DBCLIENT/operator: `coffer proxy switchover` with the
 # certificate CN=operator, one of the proxies' admins), under two writers.
-operator() { "$coffer" run --config-id "$DBCLIENT/operator" -- "$@"; }
 admins="127.0.0.1:$A1,127.0.0.1:$A2"
 expect "a switchover to a server the monitor does not know is refused" 1 \
   "is known to the monitor" -- operator --proxy="$admins" --to=127.0.0.1:1
-primary_port=$(app_sql "BEGIN; SELECT @@port; COMMIT")
 expect "a switchover to the primary itself is refused" 1 "is the primary already" -- \
   operator --proxy="$admins" --to="127.0.0.1:$primary_port"
 lease_state() { grep -hE "holds the lease|lease lost" "$work/$1.err" | tail -n1; }
