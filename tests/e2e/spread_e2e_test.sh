@@ -69,8 +69,12 @@ expect "the analyst reads through it too" 0 "1" -- analyst_sql "SELECT COUNT(*) 
 
 R1=$(free_port)
 must "a replica starts, reached at db-1.db.coffer.test" start_replica r1 "$R1" db-1.db.coffer.test
-expect "it replicates from the primary by name, TLS verified against the name" 0 \
-  "connected to master 'replicator@db-0.db.coffer.test:$MARIADB_PORT'" -- cat "$work/r1.log"
+# The IO thread connects after the server is ready: wait for its line.
+connected_by_name() {
+  grep -q "connected to master 'replicator@db-0.db.coffer.test:$MARIADB_PORT'" "$work/r1.log"
+}
+expect "it replicates from the primary by name, TLS verified against the name" 0 "" -- \
+  until_true 300 connected_by_name
 primary_id=$(app_sql "BEGIN; SELECT @@server_id; COMMIT")
 # replica_read: a plain read answered by a server other than the primary,
 # with the marker; its server id goes to $work/r1.id.
