@@ -691,7 +691,7 @@ class Session final : public net::ServedConnection,
       case mysql::kComStmtPrepare:
         // Executed later by id: a statement that may create a temporary
         // table keeps the session on the primary from now on.
-        if (PreparedTextMayCreateTemporaryTable(sql)) temporary_tables_ = true;
+        if (TextMayCreateTemporaryTable(sql)) temporary_tables_ = true;
         return Route::kPrimary;
       default: return Route::kPrimary;
     }

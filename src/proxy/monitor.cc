@@ -405,14 +405,9 @@ void Monitor::Probe(Server& server) {
     if (!lag.empty()) server.lag = std::strtoll(lag.c_str(), nullptr, 10);
     // Its source is a server too: a monitor that starts from a replica
     // (its configured address after a switchover) finds the primary so.
-    if (server.has_master && IsPlainHost(server.master.host) &&
-        server.master.port != 0 && Find(server.master) == nullptr &&
-        !IsAlias(server.master)) {
-      Log(LogLevel::kInfo, "proxy monitor: found a replica's source",
-          {{"server", Text(server.master)}, {"from", Text(server.address)}});
-      auto source = std::make_unique<Server>();
-      source->address = server.master;
-      servers_.push_back(std::move(source));
+    if (server.has_master) {
+      Discover(server.master, server,
+               "proxy monitor: found a replica's source");
     }
   }
   if (server.read_only) return;
@@ -423,14 +418,19 @@ void Monitor::Probe(Server& server) {
     net::HostPort address{Field(row, "Host"),
                           static_cast<uint16_t>(std::strtoul(
                               Field(row, "Port").c_str(), nullptr, 10))};
-    if (!IsPlainHost(address.host) || address.port == 0) continue;
-    if (Find(address) != nullptr) continue;
-    Log(LogLevel::kInfo, "proxy monitor: found a replica",
-        {{"server", Text(address)}, {"from", Text(server.address)}});
-    auto replica = std::make_unique<Server>();
-    replica->address = std::move(address);
-    servers_.push_back(std::move(replica));
+    Discover(address, server, "proxy monitor: found a replica");
   }
+}
+
+void Monitor::Discover(const net::HostPort& address, const Server& from,
+                       std::string_view message) {
+  if (!IsPlainHost(address.host) || address.port == 0) return;
+  if (Find(address) != nullptr || IsAlias(address)) return;
+  Log(LogLevel::kInfo, message,
+      {{"server", Text(address)}, {"from", Text(from.address)}});
+  auto found = std::make_unique<Server>();
+  found->address = address;
+  servers_.push_back(std::move(found));
 }
 
 bool Monitor::IsAlias(const net::HostPort& address) const {
@@ -489,6 +489,7 @@ void Monitor::Decide() {
     Server* old = primary_ ? Find(*primary_) : nullptr;
     const bool elect = old == nullptr || old->reachable ||
                        old->failures >= config_.monitor.failover_after;
+    if (!elect) return;
     // A replica still connected to its source (IO thread running) shows
     // that that source is alive, whether this monitor reaches it or not:
     // promoting any other server would make two primaries (MaxScale's
@@ -508,28 +509,26 @@ void Monitor::Decide() {
                            return server.Is(source);
                          });
     };
-    if (elect) {
-      Server* best = nullptr;
-      for (const auto& server : servers_) {
-        if (!server->reachable || server->diverged) continue;
-        if (!may_elect(*server)) continue;
-        if (best == nullptr || server->Position() > best->Position() ||
-            (server->Position() == best->Position() && best->has_master &&
-             !server->has_master)) {
-          best = server.get();
-        }
+    Server* best = nullptr;
+    for (const auto& server : servers_) {
+      if (!server->reachable || server->diverged) continue;
+      if (!may_elect(*server)) continue;
+      if (best == nullptr || server->Position() > best->Position() ||
+          (server->Position() == best->Position() && best->has_master &&
+           !server->has_master)) {
+        best = server.get();
       }
-      const bool waiting = best == nullptr && !live_sources.empty();
-      if (waiting && !waiting_for_source_) {
-        Log(LogLevel::kWarning,
-            "proxy monitor: no writable server, but a replica is still "
-            "connected to a source this monitor does not reach; not "
-            "electing a primary",
-            {{"source", Text(live_sources[0])}});
-      }
-      waiting_for_source_ = waiting;
-      if (best != nullptr) (void)Promote(*best);
     }
+    const bool waiting = best == nullptr && !live_sources.empty();
+    if (waiting && !waiting_for_source_) {
+      Log(LogLevel::kWarning,
+          "proxy monitor: no writable server, but a replica is still "
+          "connected to a source this monitor does not reach; not "
+          "electing a primary",
+          {{"source", Text(live_sources[0])}});
+    }
+    waiting_for_source_ = waiting;
+    if (best != nullptr) (void)Promote(*best);
   }
   Server* primary = ElectedPrimary();
   if (primary == nullptr) return;

@@ -111,6 +111,10 @@ class Monitor {
   std::string WhyNotReadable(const Server& server, const Server& primary) const;
   Server* Find(const net::HostPort& address);
   bool IsAlias(const net::HostPort& address) const;
+  // Adds a server found through `from` (its replica or its source), unless
+  // known, an alias, or not a plain host:port.
+  void Discover(const net::HostPort& address, const Server& from,
+                std::string_view message);
   Server* ElectedPrimary();
 
   const ProxyConfig& config_;

@@ -177,7 +177,12 @@ bool HasOption(const Statement& s, std::string_view option) {
   return false;
 }
 
-bool ContainsNoCase(std::string_view text, std::string_view upper);
+bool ContainsNoCase(std::string_view text, std::string_view upper) {
+  for (size_t i = 0; i + upper.size() <= text.size(); ++i) {
+    if (EqualsNoCase(text.substr(i, upper.size()), upper)) return true;
+  }
+  return false;
+}
 
 // Whether running `s` may create a temporary table. A prepared text is
 // read loosely (CREATE and TEMPORARY anywhere in it), and a text only known
@@ -186,8 +191,7 @@ bool ContainsNoCase(std::string_view text, std::string_view upper);
 bool MayCreateTemporaryTable(const Statement& s) {
   if (s.kind == StatementKind::kCreateTable) return HasOption(s, "TEMPORARY");
   if (s.kind != StatementKind::kPrepare) return false;
-  return !s.has_text_source ||
-         PreparedTextMayCreateTemporaryTable(s.text_source);
+  return !s.has_text_source || TextMayCreateTemporaryTable(s.text_source);
 }
 
 // The flags, for a statement and the one it wraps (SET STATEMENT ... FOR).
@@ -276,13 +280,6 @@ RouteDecision ClassifyStatement(const Statement& s, std::string_view sql) {
   return Primary(kUnparsable);
 }
 
-bool ContainsNoCase(std::string_view text, std::string_view upper) {
-  for (size_t i = 0; i + upper.size() <= text.size(); ++i) {
-    if (EqualsNoCase(text.substr(i, upper.size()), upper)) return true;
-  }
-  return false;
-}
-
 bool IsWord(const Token& t, std::string_view upper) {
   return t.kind == TokenKind::kWord && t.upper == upper;
 }
@@ -297,15 +294,13 @@ RouteDecision ClassifyUnparsed(std::string_view sql, sql::LexMode mode) {
   RouteDecision d = Primary(kUnparsable);
   auto tokens = sql::Tokenize(sql, mode);
   if (!tokens.ok()) {
-    d.creates_temporary_table =
-        ContainsNoCase(sql, "CREATE") && ContainsNoCase(sql, "TEMPORARY");
+    d.creates_temporary_table = TextMayCreateTemporaryTable(sql);
     return d;
   }
   const std::vector<Token>& t = *tokens;
   for (size_t i = 0; i < t.size() && !d.creates_temporary_table; ++i) {
     if (t[i].kind == TokenKind::kVersionedComment) {
-      d.creates_temporary_table = ContainsNoCase(t[i].text, "CREATE") &&
-                                  ContainsNoCase(t[i].text, "TEMPORARY");
+      d.creates_temporary_table = TextMayCreateTemporaryTable(t[i].text);
       continue;
     }
     if (!IsWord(t[i], "CREATE")) continue;
@@ -364,7 +359,7 @@ std::string_view RouteName(Route route) {
   return "primary";
 }
 
-bool PreparedTextMayCreateTemporaryTable(std::string_view text) {
+bool TextMayCreateTemporaryTable(std::string_view text) {
   return ContainsNoCase(text, "CREATE") && ContainsNoCase(text, "TEMPORARY");
 }
 

@@ -71,8 +71,9 @@ RouteDecision ClassifyQuery(std::string_view sql, sql::LexMode mode) noexcept;
 // in route_classifier.cc too.
 bool IsReadOnlyBuiltin(std::string_view upper);
 
-// Whether a COM_STMT_PREPARE text may create a temporary table when it is
-// executed (read loosely: CREATE and TEMPORARY anywhere in it).
-bool PreparedTextMayCreateTemporaryTable(std::string_view text);
+// Whether a text may create a temporary table, read loosely (CREATE and
+// TEMPORARY anywhere in it): for texts the parser does not read, and for
+// prepared texts, which run later by name or id.
+bool TextMayCreateTemporaryTable(std::string_view text);
 
 }  // namespace coffer::proxy

@@ -432,13 +432,12 @@ TEST(ClassifyQueryTest, RouteNames) {
   EXPECT_EQ(RouteName(Route::kAll), "all");
 }
 
-TEST(RouteClassifierTest, PreparedTextMayCreateTemporaryTable) {
-  EXPECT_TRUE(
-      PreparedTextMayCreateTemporaryTable("create temporary table tt (a int)"));
-  EXPECT_TRUE(PreparedTextMayCreateTemporaryTable(
+TEST(RouteClassifierTest, TextMayCreateTemporaryTable) {
+  EXPECT_TRUE(TextMayCreateTemporaryTable("create temporary table tt (a int)"));
+  EXPECT_TRUE(TextMayCreateTemporaryTable(
       "CREATE /*!32302 TEMPORARY */ TABLE tt (a INT)"));
-  EXPECT_FALSE(PreparedTextMayCreateTemporaryTable("SELECT 1"));
-  EXPECT_FALSE(PreparedTextMayCreateTemporaryTable("CREATE TABLE t (a INT)"));
+  EXPECT_FALSE(TextMayCreateTemporaryTable("SELECT 1"));
+  EXPECT_FALSE(TextMayCreateTemporaryTable("CREATE TABLE t (a INT)"));
 }
 
 }  // namespace

@@ -83,7 +83,8 @@ Status Parser::ParseTableOptions(Statement& stmt) {
   return OkStatus();
 }
 
-Status Parser::ParseReferencedColumns(Statement& stmt) {
+Status Parser::ParseReferences(Statement& stmt) {
+  COFFER_RETURN_IF_ERROR(ParseQualifiedName("(expected a table)", 2).status());
   COFFER_ASSIGN_OR_RETURN(std::vector<std::string> columns,
                           ParseIdentifierList("after REFERENCES table"));
   for (std::string& c : columns) {
@@ -121,9 +122,7 @@ Status Parser::ParseColumnDef(Statement& stmt) {
     COFFER_ASSIGN_OR_RETURN(std::string parts, SkipParenGroup("key parts"));
     if (foreign) {
       COFFER_RETURN_IF_ERROR(ExpectWord("REFERENCES", "in FOREIGN KEY"));
-      COFFER_ASSIGN_OR_RETURN(std::vector<std::string> ref,
-                              ParseQualifiedName("(expected a table)", 2));
-      COFFER_RETURN_IF_ERROR(ParseReferencedColumns(stmt));
+      COFFER_RETURN_IF_ERROR(ParseReferences(stmt));
     }
     while (!IsOp(",") && !IsOp(")") && !AtEnd()) {
       const Token& t = Peek();
@@ -176,9 +175,7 @@ Status Parser::ParseColumnDef(Statement& stmt) {
       COFFER_RETURN_IF_ERROR(ExpectOp(")", "after CHECK"));
       def.exprs.push_back(std::move(e));
     } else if (AcceptWord("REFERENCES")) {
-      COFFER_ASSIGN_OR_RETURN(std::vector<std::string> ref,
-                              ParseQualifiedName("(expected a table)", 2));
-      COFFER_RETURN_IF_ERROR(ParseReferencedColumns(stmt));
+      COFFER_RETURN_IF_ERROR(ParseReferences(stmt));
     } else {
       return Unexpected("in a column definition");
     }

@@ -134,8 +134,9 @@ class Parser {
   StatusOr<Statement> ParseCreate();
   Status ParseColumnDef(Statement& stmt);
   Status ParseTableOptions(Statement& stmt);
-  // REFERENCES t's column list, kept in stmt.referenced_columns.
-  Status ParseReferencedColumns(Statement& stmt);
+  // After REFERENCES: the table and its column list, the columns kept in
+  // stmt.referenced_columns.
+  Status ParseReferences(Statement& stmt);
   StatusOr<Statement> ParseDrop();
   StatusOr<Statement> ParseTruncate();
   StatusOr<Statement> ParseLockTables();
