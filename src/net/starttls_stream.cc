@@ -27,7 +27,9 @@ bool IsIpAddress(const std::string& host) {
 
 }  // namespace
 
-StartTlsStream::StartTlsStream(tcp::socket socket) : tcp_(std::move(socket)) {}
+StartTlsStream::StartTlsStream(tcp::socket socket)
+    : tcp_(std::move(socket)),
+      watchdog_(std::make_shared<Watchdog>(tcp_.get_executor())) {}
 
 asio::awaitable<Status> StartTlsStream::Connect(std::string host,
                                                 uint16_t port) {
@@ -40,7 +42,12 @@ asio::awaitable<Status> StartTlsStream::Connect(std::string host,
     co_return UnavailableError("cannot resolve " + where + ": " +
                                ErrorText(ec));
   }
-  co_await tcp_.async_connect(endpoints, Redirect(ec));
+  // The timer cannot interrupt a name lookup: check it after one.
+  if (watchdog_->fired) {
+    co_return DeadlineExceededError("resolving " + where + " timed out");
+  }
+  co_await asio::async_connect(tcp_, endpoints, Redirect(ec));
+  MarkTimeout(ec);
   if (ec == beast::error::timeout) {
     co_return DeadlineExceededError("connecting to " + where + " timed out");
   }
@@ -49,7 +56,7 @@ asio::awaitable<Status> StartTlsStream::Connect(std::string host,
                                ErrorText(ec));
   }
   error_code ignored;
-  tcp_.socket().set_option(tcp::no_delay(true), ignored);
+  tcp_.set_option(tcp::no_delay(true), ignored);
   co_return OkStatus();
 }
 
@@ -86,6 +93,7 @@ asio::awaitable<Status> StartTlsStream::Handshake(const TlsContext& tls,
   co_await ssl_->async_handshake(as_server ? asio::ssl::stream_base::server
                                            : asio::ssl::stream_base::client,
                                  Redirect(ec));
+  MarkTimeout(ec);
   if (!ec) co_return OkStatus();
   if (ec == beast::error::timeout) {
     co_return DeadlineExceededError("TLS handshake timed out");
@@ -105,9 +113,11 @@ asio::awaitable<Status> StartTlsStream::Handshake(const TlsContext& tls,
 
 asio::awaitable<size_t> StartTlsStream::ReadSome(asio::mutable_buffer buffer,
                                                  error_code& ec) {
-  if (ssl_ != nullptr)
-    co_return co_await ssl_->async_read_some(buffer, Redirect(ec));
-  co_return co_await tcp_.async_read_some(buffer, Redirect(ec));
+  const size_t n = ssl_ != nullptr
+                       ? co_await ssl_->async_read_some(buffer, Redirect(ec))
+                       : co_await tcp_.async_read_some(buffer, Redirect(ec));
+  MarkTimeout(ec);
+  co_return n;
 }
 
 asio::awaitable<void> StartTlsStream::WriteAll(asio::const_buffer buffer,
@@ -117,13 +127,49 @@ asio::awaitable<void> StartTlsStream::WriteAll(asio::const_buffer buffer,
   } else {
     co_await asio::async_write(tcp_, buffer, Redirect(ec));
   }
+  MarkTimeout(ec);
 }
 
 void StartTlsStream::SetDeadline(std::chrono::steady_clock::duration after) {
-  tcp_.expires_after(after);
+  Watchdog& watchdog = *watchdog_;
+  if (watchdog.fired) return;  // the socket is closed already
+  watchdog.deadline = Clock::now() + after;
+  // A pending wait that ends before the new deadline re-checks it then;
+  // one that ends after it must wait less.
+  if (watchdog.waiting && watchdog.timer.expiry() <= watchdog.deadline) return;
+  Watch(watchdog_, tcp_);
 }
 
-void StartTlsStream::ClearDeadline() { tcp_.expires_never(); }
+void StartTlsStream::ClearDeadline() {
+  watchdog_->deadline = Clock::time_point::max();
+}
+
+void StartTlsStream::Watch(const std::shared_ptr<Watchdog>& watchdog,
+                           tcp::socket& socket) {
+  watchdog->waiting = true;
+  // Cancels a pending wait, whose handler then sees operation_aborted.
+  watchdog->timer.expires_at(watchdog->deadline);
+  watchdog->timer.async_wait([weak = std::weak_ptr<Watchdog>(watchdog),
+                              &socket](const error_code& ec) {
+    // Aborted: the stream is gone, or a new wait replaced this one.
+    if (ec == asio::error::operation_aborted) return;
+    const std::shared_ptr<Watchdog> alive = weak.lock();
+    if (alive == nullptr) return;
+    alive->waiting = false;
+    if (alive->deadline == Clock::time_point::max()) return;  // cleared
+    if (Clock::now() < alive->deadline) {  // moved later meanwhile
+      Watch(alive, socket);
+      return;
+    }
+    alive->fired = true;
+    error_code ignored;
+    socket.close(ignored);  // pending operations end with operation_aborted
+  });
+}
+
+void StartTlsStream::MarkTimeout(error_code& ec) const {
+  if (ec && watchdog_->fired) ec = beast::error::timeout;
+}
 
 SSL* StartTlsStream::ssl() const {
   return ssl_ != nullptr ? ssl_->native_handle() : nullptr;
@@ -131,21 +177,22 @@ SSL* StartTlsStream::ssl() const {
 
 std::string StartTlsStream::RemoteText() const {
   error_code ec;
-  const tcp::endpoint endpoint = tcp_.socket().remote_endpoint(ec);
+  const tcp::endpoint endpoint = tcp_.remote_endpoint(ec);
   return ec ? "unknown" : EndpointText(endpoint);
 }
 
 tcp::endpoint StartTlsStream::local_endpoint() const {
   error_code ec;
-  return tcp_.socket().local_endpoint(ec);
+  return tcp_.local_endpoint(ec);
 }
 
 asio::any_io_executor StartTlsStream::executor() { return tcp_.get_executor(); }
 
 void StartTlsStream::Close() {
   error_code ignored;
-  tcp_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-  tcp_.close();
+  tcp_.shutdown(tcp::socket::shutdown_both, ignored);
+  tcp_.close(ignored);
+  watchdog_->timer.cancel();
 }
 
 }  // namespace coffer::net

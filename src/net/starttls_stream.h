@@ -7,8 +7,13 @@
 // src/proxy.
 //
 // Deadlines: SetDeadline(d) bounds every following operation until the next
-// SetDeadline or ClearDeadline (Beast's tcp_stream expiry); an operation
-// that passes it fails with beast::error::timeout and the socket is closed.
+// SetDeadline or ClearDeadline; an operation that passes it fails with
+// beast::error::timeout and the socket is closed (as with Beast's
+// tcp_stream). Unlike tcp_stream, which starts a timer for every read and
+// write, setting or clearing a deadline only stores a time: one timer per
+// connection wakes when the earliest deadline set could pass, and waits
+// again if it moved. A relay that sets an idle deadline before each command
+// and clears it after costs no timer operation per command.
 //
 // Errors are error_codes on reads and writes (the hot path), Status on the
 // rare steps (connect, handshake) with a message fit for a log line.
@@ -28,7 +33,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ssl/stream.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -86,13 +91,33 @@ class StartTlsStream {
   void Close();
 
  private:
-  using SslStream = boost::asio::ssl::stream<boost::beast::tcp_stream&>;
+  using SslStream = boost::asio::ssl::stream<boost::asio::ip::tcp::socket&>;
+  using Clock = std::chrono::steady_clock;
+
+  // The deadline's timer and state, shared with the timer's handler so that
+  // a handler that runs after the stream is gone finds it expired.
+  struct Watchdog {
+    explicit Watchdog(const boost::asio::any_io_executor& executor)
+        : timer(executor) {}
+    boost::asio::steady_timer timer;
+    Clock::time_point deadline = Clock::time_point::max();
+    bool waiting = false;  // an async_wait is pending
+    bool fired = false;    // a deadline passed; the socket is closed
+  };
+  // Waits on `watchdog`'s timer until its deadline; closes `socket` when
+  // the deadline passes.
+  static void Watch(const std::shared_ptr<Watchdog>& watchdog,
+                    boost::asio::ip::tcp::socket& socket);
+  // `ec` after an operation: a failure caused by the deadline becomes
+  // beast::error::timeout.
+  void MarkTimeout(error_code& ec) const;
 
   boost::asio::awaitable<Status> Handshake(const TlsContext& tls,
                                            bool as_server,
                                            const std::string& host);
 
-  boost::beast::tcp_stream tcp_;
+  boost::asio::ip::tcp::socket tcp_;
+  std::shared_ptr<Watchdog> watchdog_;
   // Created by StartTls*; the asio context wraps a reference to the
   // TlsContext's SSL_CTX.
   std::unique_ptr<boost::asio::ssl::context> ssl_context_;

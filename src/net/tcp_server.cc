@@ -58,8 +58,9 @@ class TcpServer::Impl {
       : config_(std::move(config)),
         factory_(std::move(factory)),
         over_limit_(std::move(over_limit)),
+        io_(config_.io_threads == 1 ? 1 : BOOST_ASIO_CONCURRENCY_HINT_DEFAULT),
         work_(asio::make_work_guard(io_)),
-        acceptor_(asio::make_strand(io_)),
+        acceptor_(NewExecutor()),
         connections_(config_.max_connections) {}
 
   ~Impl() { Stop(); }
@@ -174,12 +175,18 @@ class TcpServer::Impl {
     }
   }
 
+  // A connection's executor. With one I/O thread every handler already
+  // runs on it in turn, so a strand would only add a queue and a lock.
+  asio::any_io_executor NewExecutor() {
+    if (config_.io_threads == 1) return io_.get_executor();
+    return asio::make_strand(io_);
+  }
+
   asio::awaitable<void> AcceptLoop() {
     for (;;) {
       error_code ec;
       tcp::socket socket = co_await acceptor_.async_accept(
-          asio::any_io_executor(asio::make_strand(io_)),
-          asio::redirect_error(asio::use_awaitable, ec));
+          NewExecutor(), asio::redirect_error(asio::use_awaitable, ec));
       if (ec) {
         if (!acceptor_.is_open() || ec == asio::error::operation_aborted) {
           co_return;

@@ -9,7 +9,9 @@
 //   });
 //
 // For each accepted socket the factory builds a connection (on the
-// connection's own strand executor, socket.get_executor()); the server
+// connection's own executor, socket.get_executor(): a strand, or with one
+// I/O thread the I/O context itself, which runs one handler at a time
+// anyway); the server
 // registers it with its ConnectionManager (or drops it when the limit is
 // reached or the server drains), runs its Serve() coroutine on that
 // executor, and unregisters it when Serve() returns or throws.
@@ -57,7 +59,7 @@ struct TcpServerConfig {
 class ServedConnection : public ManagedConnection {
  public:
   virtual boost::asio::awaitable<void> Serve() = 0;
-  // The executor Serve() runs on (the socket's strand).
+  // The executor Serve() runs on (the socket's).
   virtual boost::asio::any_io_executor executor() const = 0;
 };
 
