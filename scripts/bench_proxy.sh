@@ -16,7 +16,12 @@
 #   proxy-masked  (oltp_point_select only) a second proxy whose rule masks
 #                 `c` of app's tables, the column point selects read;
 #   haproxy       sysbench through Debian's HAProxy (TCP mode, send-proxy-v2
-#                 from 127.0.0.2) in front of the first proxy.
+#                 from 127.0.0.2) in front of the first proxy;
+#   relay         sysbench through the same HAProxy straight to MariaDB, as
+#                 direct (TLS end to end, the database CA's certificate):
+#                 one more loopback hop and nothing else, the baseline of
+#                 what any relay in front of the database costs here, so
+#                 "proxy / relay" is the part the proxy's own work takes.
 # Workloads: oltp_read_only and oltp_read_write with 8 threads, and
 # oltp_point_select with BENCH_LATENCY_THREADS threads (default 1) for the
 # latency of one point select (median and p95 from sysbench's histogram).
@@ -162,7 +167,9 @@ client_of[proxy-masked]=$work/client-proxy
 haproxy_pid=""
 if command -v haproxy >/dev/null; then
   port_of[haproxy]=$(free_port) || fail "no free port"
+  port_of[relay]=$(free_port) || fail "no free port"
   client_of[haproxy]=$work/client-proxy
+  client_of[relay]=$work/client-direct
   # The proxy requires a PROXY header from 127.0.0.2 (rig_proxy_config):
   # HAProxy connects from there and sends the client's address.
   cat >"$work/haproxy.cfg" <<CFG
@@ -179,6 +186,11 @@ frontend mysql
   default_backend proxies
 backend proxies
   server proxy1 127.0.0.1:${port_of[proxy]} send-proxy-v2 source 127.0.0.2
+frontend relay
+  bind 127.0.0.1:${port_of[relay]}
+  default_backend database
+backend database
+  server db 127.0.0.1:${db_port}
 CFG
   haproxy -f "$work/haproxy.cfg" -db >"$work/haproxy.log" 2>&1 &
   haproxy_pid=$!
@@ -215,7 +227,7 @@ sql() {
     --ssl-ca=cacert.pem --ssl-cert=client-cert.pem --ssl-key=client-key.pem -N -B app -e "$2")
 }
 targets=(direct proxy proxy-masked)
-[[ -n $haproxy_pid ]] && targets+=(haproxy)
+[[ -n $haproxy_pid ]] && targets+=(haproxy relay)
 for t in "${targets[@]}"; do
   got=$(sql "$t" "SELECT CONCAT(CURRENT_USER(), ' ', (SELECT VARIABLE_VALUE FROM information_schema.SESSION_STATUS
     WHERE VARIABLE_NAME = 'Ssl_cipher'))" 2>&1) || { echo "$got"; fail "cannot query MariaDB through $t"; }
@@ -253,14 +265,14 @@ run_one() {
   [[ $t == proxy-masked ]] && pp=${proxy_pid_of[proxy-masked]}
   [[ $w == point_select ]] && extra=(--histogram=on --percentile=95)
   [[ -n $pp ]] && p0=$(ticks "$pp")
-  [[ $t == haproxy ]] && h0=$(ticks "$haproxy_pid")
+  [[ $t == haproxy || $t == relay ]] && h0=$(ticks "$haproxy_pid")
   d0=$(ticks "$db_pid")
   sb "$t" "$w" run "$seconds" "${extra[@]}" >"$log" 2>&1
   q=$(sb_queries "$log")
   dcpu_of[$t,$w,$r]=$(us_per $(($(ticks "$db_pid") - d0)) "$q")
   pcpu_of[$t,$w,$r]=n/a hcpu_of[$t,$w,$r]=n/a
   [[ -n $pp ]] && pcpu_of[$t,$w,$r]=$(us_per $(($(ticks "$pp") - p0)) "$q")
-  [[ $t == haproxy ]] && hcpu_of[$t,$w,$r]=$(us_per $(($(ticks "$haproxy_pid") - h0)) "$q")
+  [[ $t == haproxy || $t == relay ]] && hcpu_of[$t,$w,$r]=$(us_per $(($(ticks "$haproxy_pid") - h0)) "$q")
   tps_of[$t,$w,$r]=$(sb_tps "$log")
   qps_of[$t,$w,$r]=$(awk '/^ *queries:/ { gsub(/[(]/, "", $3); print $3 }' "$log")
   p50_of[$t,$w,$r]=$(sb_pct "$log" 50)
@@ -277,7 +289,7 @@ run_one() {
   printf '   %-12s round %d  %-13s %9s tps %10s qps  p50 %6s ms  p95 %6s ms  CPU/query: proxy %6s us  mariadbd %6s us%s\n' \
     "$w" "$r" "$t" "${tps_of[$t,$w,$r]}" "${qps_of[$t,$w,$r]}" "${p50_of[$t,$w,$r]}" "${p95_of[$t,$w,$r]}" \
     "${pcpu_of[$t,$w,$r]}" "${dcpu_of[$t,$w,$r]}" \
-    "$([[ $t == haproxy ]] && echo "  haproxy ${hcpu_of[$t,$w,$r]} us")$([[ $e != 0 ]] && echo "  ($e errors ignored)")"
+    "$([[ $t == haproxy || $t == relay ]] && echo "  haproxy ${hcpu_of[$t,$w,$r]} us")$([[ $e != 0 ]] && echo "  ($e errors ignored)")"
 }
 
 echo "== $rounds rounds x $seconds s per workload, the targets in turn"
@@ -285,7 +297,7 @@ declare -A targets_of
 for w in $workloads; do
   names=(direct proxy)
   [[ $w == point_select ]] && names+=(proxy-masked)
-  [[ -n $haproxy_pid ]] && names+=(haproxy)
+  [[ -n $haproxy_pid ]] && names+=(haproxy relay)
   targets_of[$w]="${names[*]}"
   for r in $(seq 1 "$rounds"); do
     order=("${names[@]}")
@@ -327,6 +339,12 @@ for w in $workloads; do
     rt=$(ratio "$(med tps_of "$t" "$w")" "$(med tps_of direct "$w")")
     printf '%-13s %-13s throughput ratio %6s  %s\n' "$w" "$t" "$rt" "$(verdict "$rt" "$tput_target" min)"
   done
+  # The baseline of any relay: the proxy's share of the loss is proxy / relay.
+  if [[ " ${targets_of[$w]} " == *" relay "* ]]; then
+    printf '%-13s %-13s throughput ratio %6s  (a bare TCP relay: the ceiling for any proxy here); proxy / relay %s\n' \
+      "$w" relay "$(ratio "$(med tps_of relay "$w")" "$(med tps_of direct "$w")")" \
+      "$(ratio "$(med tps_of proxy "$w")" "$(med tps_of relay "$w")")"
+  fi
 done
 if [[ " $workloads " == *" point_select "* ]]; then
   for t in proxy proxy-masked haproxy; do
