@@ -108,7 +108,8 @@ asio::awaitable<DispatchResult> DispatchCoroutine(const ServerShared* shared,
 
 // One TLS connection: handshake, then requests until the peer closes, a
 // deadline passes, an error makes the stream unusable, or the server
-// drains. Its coroutine runs on the connection's strand; Close* post there.
+// drains. Its coroutine runs on the connection's executor (a strand, or the I/O
+// context with one I/O thread); Close* post there.
 class Connection final : public ServedConnection,
                          public std::enable_shared_from_this<Connection> {
  public:
@@ -392,7 +393,7 @@ class Connection final : public ServedConnection,
   beast::flat_buffer buffer_;
   PeerIdentity peer_;
   Clock::time_point request_started_;
-  // Only touched on the strand.
+  // Only touched on the connection's executor.
   bool idle_ = false;
   bool closed_ = false;
 };

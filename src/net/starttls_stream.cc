@@ -42,9 +42,14 @@ asio::awaitable<Status> StartTlsStream::Connect(std::string host,
     co_return UnavailableError("cannot resolve " + where + ": " +
                                ErrorText(ec));
   }
-  // The timer cannot interrupt a name lookup: check it after one.
+  // Neither the timer nor Close() can interrupt a name lookup: check them
+  // after one (async_connect would open the closed socket again).
   if (watchdog_->fired) {
     co_return DeadlineExceededError("resolving " + where + " timed out");
+  }
+  if (closed_) {
+    co_return UnavailableError("cannot connect to " + where +
+                               ": the connection was closed");
   }
   co_await asio::async_connect(tcp_, endpoints, Redirect(ec));
   MarkTimeout(ec);
@@ -132,7 +137,7 @@ asio::awaitable<void> StartTlsStream::WriteAll(asio::const_buffer buffer,
 
 void StartTlsStream::SetDeadline(std::chrono::steady_clock::duration after) {
   Watchdog& watchdog = *watchdog_;
-  if (watchdog.fired) return;  // the socket is closed already
+  if (watchdog.fired || closed_) return;  // the socket is closed already
   watchdog.deadline = Clock::now() + after;
   // A pending wait that ends before the new deadline re-checks it then;
   // one that ends after it must wait less.
@@ -192,7 +197,10 @@ void StartTlsStream::Close() {
   error_code ignored;
   tcp_.shutdown(tcp::socket::shutdown_both, ignored);
   tcp_.close(ignored);
+  closed_ = true;
+  // The cancelled wait's handler sees operation_aborted and returns.
   watchdog_->timer.cancel();
+  watchdog_->waiting = false;
 }
 
 }  // namespace coffer::net

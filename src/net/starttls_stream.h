@@ -118,6 +118,7 @@ class StartTlsStream {
 
   boost::asio::ip::tcp::socket tcp_;
   std::shared_ptr<Watchdog> watchdog_;
+  bool closed_ = false;  // by Close(): no deadline, no reconnecting
   // Created by StartTls*; the asio context wraps a reference to the
   // TlsContext's SSL_CTX.
   std::unique_ptr<boost::asio::ssl::context> ssl_context_;

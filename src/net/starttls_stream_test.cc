@@ -148,6 +148,30 @@ TEST(StartTlsStreamTest, AClearedDeadlineNeverFires) {
   EXPECT_EQ(second->ec, boost::beast::error::timeout) << second->ec.message();
 }
 
+TEST(StartTlsStreamTest, ACloseDuringConnectEndsIt) {
+  // Close() lands while Connect resolves "localhost" (or, if the lookup is
+  // quicker, while it connects): Connect must fail, not open the closed
+  // socket again and go on without a deadline.
+  asio::io_context io;
+  tcp::acceptor listener(io,
+                         tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  StartTlsStream stream{tcp::socket(io)};
+  stream.SetDeadline(seconds(3600));
+  std::optional<Status> connected;
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        connected = co_await stream.Connect("localhost",
+                                            listener.local_endpoint().port());
+      },
+      asio::detached);
+  asio::post(io, [&] { stream.Close(); });
+  io.run_for(seconds(30));
+  ASSERT_TRUE(connected.has_value()) << "Connect did not return in 30 s";
+  EXPECT_EQ(connected->code(), StatusCode::kUnavailable)
+      << connected->message();
+}
+
 TEST(StartTlsStreamTest, AStreamDestroyedWithItsTimerDueIsSafe) {
   // `before` and the stream's timer are both due when the I/O context
   // first runs; `before` (the earlier) resumes the coroutine, which

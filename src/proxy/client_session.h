@@ -1,5 +1,5 @@
 // ClientSession: one client connection of the proxy, from its first byte to
-// its close, as one coroutine on the connection's strand.
+// its close, as one coroutine on the connection's executor (tcp_server.h).
 //
 //   1. PROXY header, when the peer is a configured HAProxy address.
 //   2. The proxy's greeting; the client must answer with an SSLRequest
