@@ -262,15 +262,13 @@ StatusOr<std::optional<EtcdClient::KeyValue>> EtcdClient::Get(
   const Json request = {{"key", B64(key)}};
   COFFER_ASSIGN_OR_RETURN(std::string text,
                           Call("/v3/kv/range", request.dump()));
-  const Json answer = Json::parse(text, nullptr, false);
-  if (!answer.is_object()) return InternalError("etcd: a malformed answer");
-  if (!answer.contains("kvs")) return std::optional<KeyValue>();
-  if (!answer["kvs"].is_array() || answer["kvs"].size() != 1) {
+  COFFER_ASSIGN_OR_RETURN(std::vector<KeyValue> kvs,
+                          ParseRangeAnswer(text, endpoints()));
+  if (kvs.empty()) return std::optional<KeyValue>();
+  if (kvs.size() != 1 || kvs[0].key != key) {
     return InternalError("etcd: a malformed answer to a range of one key");
   }
-  COFFER_ASSIGN_OR_RETURN(KeyValue kv,
-                          ParseKeyValue(answer["kvs"][0], endpoints()));
-  return std::optional<KeyValue>(std::move(kv));
+  return std::optional<KeyValue>(std::move(kvs[0]));
 }
 
 StatusOr<std::vector<EtcdClient::KeyValue>> EtcdClient::GetPrefix(
@@ -281,15 +279,22 @@ StatusOr<std::vector<EtcdClient::KeyValue>> EtcdClient::GetPrefix(
                         {"sort_target", "KEY"}};
   COFFER_ASSIGN_OR_RETURN(std::string text,
                           Call("/v3/kv/range", request.dump()));
-  const Json answer = Json::parse(text, nullptr, false);
-  if (!answer.is_object()) return InternalError("etcd: a malformed answer");
+  return ParseRangeAnswer(text, endpoints());
+}
+
+StatusOr<std::vector<EtcdClient::KeyValue>> EtcdClient::ParseRangeAnswer(
+    std::string_view answer_text, const std::string& where) {
+  const Json answer = Json::parse(answer_text, nullptr, false);
+  if (!answer.is_object()) {
+    return InternalError("etcd " + where + ": a malformed answer");
+  }
   std::vector<KeyValue> out;
-  if (!answer.contains("kvs")) return out;
+  if (!answer.contains("kvs")) return out;  // no key in the range
   if (!answer["kvs"].is_array()) {
-    return InternalError("etcd: a malformed answer to a range");
+    return InternalError("etcd " + where + ": a malformed answer to a range");
   }
   for (const Json& kv : answer["kvs"]) {
-    COFFER_ASSIGN_OR_RETURN(KeyValue parsed, ParseKeyValue(kv, endpoints()));
+    COFFER_ASSIGN_OR_RETURN(KeyValue parsed, ParseKeyValue(kv, where));
     out.push_back(std::move(parsed));
   }
   return out;

@@ -90,6 +90,12 @@ class EtcdClient {
 
   std::string endpoints() const;  // "h:p,h:p" for messages
 
+  // The key-values of a /v3/kv/range answer (`where` names the endpoints in
+  // messages). Failure: kInternal for an answer that is not such JSON, or a
+  // key-value without a base64 key or with a revision that is not positive.
+  static StatusOr<std::vector<KeyValue>> ParseRangeAnswer(
+      std::string_view answer, const std::string& where);
+
  private:
   struct Pool;
   explicit EtcdClient(std::unique_ptr<Pool> pool);

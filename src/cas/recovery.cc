@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <nlohmann/json.hpp>
 
 #include "common/files.h"
@@ -68,36 +69,50 @@ StatusOr<RecoveryFile> ReadRecoveryFile(const std::string& path) {
     }
     return text.status();
   }
-  const Json root = Json::parse(*text, nullptr, false);
+  return ParseRecoveryFile(*text, path);
+}
+
+StatusOr<RecoveryFile> ParseRecoveryFile(std::string_view text,
+                                         const std::string& path) {
+  const Json root = Json::parse(text, nullptr, false);
   auto bad = [&] {
     return DataLossError(path + " is not a CAS recovery file");
   };
-  if (!root.is_object() || !root.contains("format") ||
-      !root["format"].is_number_integer() ||
-      root["format"].get<int>() != kRecoveryFormat ||
-      !root.contains("threshold") || !root["threshold"].is_number_integer() ||
+  // An integer field read whole: get<int>() would wrap 4294967297 to 1.
+  auto integer = [](const Json& object, const char* name) -> int64_t {
+    if (!object.contains(name) || !object[name].is_number_integer()) return -1;
+    if (object[name].is_number_unsigned() &&
+        object[name].get<uint64_t>() > uint64_t{INT64_MAX}) {
+      return -1;
+    }
+    return object[name].get<int64_t>();
+  };
+  if (!root.is_object() || integer(root, "format") != kRecoveryFormat ||
       !root.contains("shares") || !root["shares"].is_array()) {
     return bad();
   }
+  const int64_t threshold = integer(root, "threshold");
   RecoveryFile file;
-  file.threshold = root["threshold"].get<int>();
   for (const Json& entry : root["shares"]) {
     if (!entry.is_object() || !entry.contains("officer") ||
-        !entry["officer"].is_string() || !entry.contains("x") ||
-        !entry["x"].is_number_integer() || !entry.contains("sealed") ||
+        !entry["officer"].is_string() || !entry.contains("sealed") ||
         !entry["sealed"].is_string()) {
       return bad();
     }
-    const int x = entry["x"].get<int>();
+    const int64_t x = integer(entry, "x");
     StatusOr<Bytes> sealed = HexDecode(entry["sealed"].get<std::string>());
     if (x < 1 || x > 255 || !sealed.ok()) return bad();
+    // Each officer holds one share, each share its own point.
+    for (const RecoveryShare& other : file.shares) {
+      if (other.x == x || other.officer == entry["officer"]) return bad();
+    }
     file.shares.push_back({entry["officer"].get<std::string>(),
                            static_cast<uint8_t>(x), *std::move(sealed)});
   }
-  if (file.threshold < 1 ||
-      file.threshold > static_cast<int>(file.shares.size())) {
+  if (threshold < 1 || threshold > static_cast<int64_t>(file.shares.size())) {
     return bad();
   }
+  file.threshold = static_cast<int>(threshold);
   return file;
 }
 

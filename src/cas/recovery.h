@@ -28,6 +28,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/encoding.h"
@@ -65,6 +66,9 @@ Status WriteRecoveryShares(const std::string& data_dir,
 // Failure: kNotFound when missing ("no recovery.json: this state was made
 // without recovery officers"); kDataLoss when it is not such a file.
 StatusOr<RecoveryFile> ReadRecoveryFile(const std::string& path);
+// The same for the file's text; `path` names it in messages.
+StatusOr<RecoveryFile> ParseRecoveryFile(std::string_view text,
+                                         const std::string& path);
 
 // The shares a recovering CAS collects; `key` is its TLS key, to which the
 // officers seal their shares.
