@@ -34,6 +34,10 @@ using Clock = std::chrono::steady_clock;
 constexpr std::chrono::seconds kLoginTimeout{10};
 // MariaDB's default wait_timeout: an idle client is closed after it.
 constexpr std::chrono::hours kIdleTimeout{8};
+// A command of the proxy's own (a session command replayed on a replica,
+// a causal read's GTID query and wait) that takes longer ends the link:
+// nobody waits on a server that stopped answering.
+constexpr std::chrono::seconds kInternalTimeout{30};
 constexpr size_t kReadChunk = 64 * 1024;
 // Replies are flushed to the client at least this often.
 constexpr size_t kFlushBytes = 64 * 1024;
@@ -887,9 +891,18 @@ class Session final : public net::ServedConnection,
 
   // A command of the proxy's own on `link` (a session command replayed, a
   // causal wait). Its reply stays in the proxy: the first value of its
-  // first row ("" when none), or an error for an ERR or a lost link.
+  // first row ("" when none), or an error for an ERR, a lost link or one
+  // that did not answer within kInternalTimeout (then closed).
   asio::awaitable<StatusOr<std::string>> RunInternal(BackendLink& link,
                                                      const Bytes& payload) {
+    link.stream.SetDeadline(kInternalTimeout);
+    StatusOr<std::string> result = co_await RunInternalUnbounded(link, payload);
+    link.stream.ClearDeadline();
+    co_return result;
+  }
+
+  asio::awaitable<StatusOr<std::string>> RunInternalUnbounded(
+      BackendLink& link, const Bytes& payload) {
     if (!link.tracker.OnCommandPayload(View(payload)).ok()) {
       co_return InvalidArgumentError("not a command");
     }
