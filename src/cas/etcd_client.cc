@@ -266,7 +266,8 @@ StatusOr<std::optional<EtcdClient::KeyValue>> EtcdClient::Get(
                           ParseRangeAnswer(text, endpoints()));
   if (kvs.empty()) return std::optional<KeyValue>();
   if (kvs.size() != 1 || kvs[0].key != key) {
-    return InternalError("etcd: a malformed answer to a range of one key");
+    return InternalError("etcd " + endpoints() +
+                         ": a malformed answer to a range of one key");
   }
   return std::optional<KeyValue>(std::move(kvs[0]));
 }

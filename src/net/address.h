@@ -14,6 +14,8 @@ namespace coffer::net {
 struct HostPort {
   std::string host;  // without IPv6 brackets
   uint16_t port = 0;
+
+  friend bool operator==(const HostPort&, const HostPort&) = default;
 };
 
 // kInvalidArgument "address \"X\" is not HOST:PORT (...)" for a missing or

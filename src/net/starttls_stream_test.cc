@@ -24,6 +24,20 @@ using asio::ip::tcp;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
+// What one ReadSome returned.
+struct ReadResult {
+  boost::system::error_code ec;
+  std::string data;
+};
+
+asio::awaitable<ReadResult> ReadOnce(StartTlsStream& stream) {
+  std::array<char, 64> buffer{};
+  ReadResult result;
+  const size_t n = co_await stream.ReadSome(asio::buffer(buffer), result.ec);
+  result.data.assign(buffer.data(), n);
+  co_return result;
+}
+
 // A connected pair on 127.0.0.1: the stream under test wraps one end, the
 // test holds the other as a plain socket (its "peer").
 struct Pair {
@@ -54,7 +68,19 @@ struct Pair {
     EXPECT_TRUE(finished) << "the coroutine did not finish in 30 s";
   }
 
-  // Writes `text` to the stream from the peer after `delay`.
+  // One ReadSome on the stream, run to its end; nothing if it did not end.
+  std::optional<ReadResult> Read() {
+    std::optional<ReadResult> result;
+    io.restart();
+    Run([&]() -> asio::awaitable<void> {
+      result = co_await ReadOnce(*stream);
+    }());
+    return result;
+  }
+
+  // Writes `text` to the stream from the peer after `delay`. The I/O
+  // context runs its timers in the order they expire, so this comes after
+  // any stream deadline that expires earlier, however loaded the machine.
   void PeerWritesAfter(milliseconds delay, std::string text) {
     auto timer = std::make_shared<asio::steady_timer>(io, delay);
     timer->async_wait([this, timer, text = std::move(text)](auto) {
@@ -63,27 +89,10 @@ struct Pair {
   }
 };
 
-// What one ReadSome returned.
-struct ReadResult {
-  boost::system::error_code ec;
-  std::string data;
-};
-
-asio::awaitable<ReadResult> ReadOnce(StartTlsStream& stream) {
-  std::array<char, 64> buffer{};
-  ReadResult result;
-  const size_t n = co_await stream.ReadSome(asio::buffer(buffer), result.ec);
-  result.data.assign(buffer.data(), n);
-  co_return result;
-}
-
 TEST(StartTlsStreamTest, ReadPastTheDeadlineTimesOutAndClosesTheSocket) {
   Pair pair;
-  std::optional<ReadResult> read;
   pair.stream->SetDeadline(milliseconds(20));
-  pair.Run([&]() -> asio::awaitable<void> {
-    read = co_await ReadOnce(*pair.stream);
-  }());
+  std::optional<ReadResult> read = pair.Read();
   ASSERT_TRUE(read.has_value());
   EXPECT_EQ(read->ec, boost::beast::error::timeout) << read->ec.message();
   // The peer sees the connection end.
@@ -92,21 +101,16 @@ TEST(StartTlsStreamTest, ReadPastTheDeadlineTimesOutAndClosesTheSocket) {
   pair.peer.read_some(asio::buffer(byte), ec);
   EXPECT_EQ(ec, asio::error::eof) << ec.message();
   // Later operations fail the same way, without touching a reopened socket.
-  pair.io.restart();
-  pair.Run([&]() -> asio::awaitable<void> {
-    read = co_await ReadOnce(*pair.stream);
-  }());
+  read = pair.Read();
+  ASSERT_TRUE(read.has_value());
   EXPECT_EQ(read->ec, boost::beast::error::timeout) << read->ec.message();
 }
 
 TEST(StartTlsStreamTest, AnEarlierDeadlineReplacesALaterOne) {
   Pair pair;
-  std::optional<ReadResult> read;
   pair.stream->SetDeadline(seconds(3600));
   pair.stream->SetDeadline(milliseconds(20));
-  pair.Run([&]() -> asio::awaitable<void> {
-    read = co_await ReadOnce(*pair.stream);
-  }());
+  const std::optional<ReadResult> read = pair.Read();
   ASSERT_TRUE(read.has_value());
   EXPECT_EQ(read->ec, boost::beast::error::timeout) << read->ec.message();
 }
@@ -115,13 +119,10 @@ TEST(StartTlsStreamTest, ALaterDeadlineKeepsTheConnection) {
   // The timer wakes at the first deadline (20 ms), finds it moved to an
   // hour, and waits again; the data written at 200 ms is read.
   Pair pair;
-  std::optional<ReadResult> read;
   pair.stream->SetDeadline(milliseconds(20));
   pair.stream->SetDeadline(seconds(3600));
   pair.PeerWritesAfter(milliseconds(200), "later");
-  pair.Run([&]() -> asio::awaitable<void> {
-    read = co_await ReadOnce(*pair.stream);
-  }());
+  const std::optional<ReadResult> read = pair.Read();
   ASSERT_TRUE(read.has_value());
   EXPECT_FALSE(read->ec) << read->ec.message();
   EXPECT_EQ(read->data, "later");

@@ -275,8 +275,7 @@ struct BackendLink {
   }
 
   bool Is(const TopologyServer& other) const {
-    return server.address.host == other.address.host &&
-           server.address.port == other.address.port;
+    return server.address == other.address;
   }
 
   net::StartTlsStream stream;

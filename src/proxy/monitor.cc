@@ -166,11 +166,9 @@ struct Monitor::Server {
     return Total(best);
   }
   bool Replicates(const net::HostPort& from) const {
-    return has_master && master.host == from.host && master.port == from.port;
+    return has_master && master == from;
   }
-  bool Is(const net::HostPort& other) const {
-    return address.host == other.host && address.port == other.port;
-  }
+  bool Is(const net::HostPort& other) const { return address == other; }
 };
 
 std::unique_ptr<Monitor> Monitor::Start(const ProxyConfig& config,
@@ -269,7 +267,6 @@ void Monitor::Tick() {
   // One server under two names (a replica's source written another way
   // than the monitor knows it) must not count twice, nor be fenced as a
   // second primary: a later, discovered entry with a known server_id goes.
-  std::vector<const Server*> aliases;
   for (size_t i = 0; i < servers_.size(); ++i) {
     const Server& later = *servers_[i];
     if (later.seed || !later.reachable || later.server_id == 0 ||
@@ -282,15 +279,13 @@ void Monitor::Tick() {
         Log(LogLevel::kInfo, "proxy monitor: one server under two names",
             {{"server", Text(earlier.address)},
              {"alias", Text(later.address)}});
-        aliases.push_back(&later);
         aliases_.push_back(later.address);
         break;
       }
     }
   }
-  std::erase_if(servers_, [&](const std::unique_ptr<Server>& server) {
-    return std::find(aliases.begin(), aliases.end(), server.get()) !=
-           aliases.end();
+  std::erase_if(servers_, [this](const std::unique_ptr<Server>& server) {
+    return IsAlias(server->address);
   });
   std::erase_if(servers_, [this](const std::unique_ptr<Server>& server) {
     const bool forget = !server->seed && server->failures >= kForgetAfter &&
@@ -434,10 +429,7 @@ void Monitor::Discover(const net::HostPort& address, const Server& from,
 }
 
 bool Monitor::IsAlias(const net::HostPort& address) const {
-  return std::any_of(
-      aliases_.begin(), aliases_.end(), [&](const net::HostPort& alias) {
-        return alias.host == address.host && alias.port == address.port;
-      });
+  return std::find(aliases_.begin(), aliases_.end(), address) != aliases_.end();
 }
 
 Monitor::Server* Monitor::Find(const net::HostPort& address) {
