@@ -34,6 +34,23 @@ std::u32string Fold(std::string_view name) {
   return out;
 }
 
+// A name the server reads exactly as the guard does, whatever the
+// connection's character set: printable ASCII, no leading space, no longer
+// than an identifier may be. The server drops an alias's leading spaces and
+// control characters, turns bytes that are invalid in the connection's
+// character set into '?', and under latin1 counts each byte as a character
+// (the alias "\xC3\x8A\x8A" is ÃŠŠ, equal to "\xE3\x9A\x9A", ãšš, which
+// is one UTF-8 character); the guard does not know the connection's
+// character set, so it matches such names with every name.
+bool IsPlain(std::string_view name) {
+  if (name.empty() || name.size() > 64 || name.front() == ' ') return false;
+  for (char ch : name) {
+    auto byte = static_cast<unsigned char>(ch);
+    if (byte < 0x20 || byte > 0x7E) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 MaskedColumns::MaskedColumns(const std::vector<std::string>& names) {
@@ -42,7 +59,17 @@ MaskedColumns::MaskedColumns(const std::vector<std::string>& names) {
 
 void MaskedColumns::Add(std::string_view name) { names_.push_back(Fold(name)); }
 
+void MaskedColumns::AddAlias(std::string_view alias) {
+  if (IsPlain(alias)) {
+    Add(alias);
+  } else {
+    matches_all_ = true;
+  }
+}
+
 bool MaskedColumns::Matches(std::string_view name) const {
+  if (empty()) return false;
+  if (matches_all_ || !IsPlain(name)) return true;
   std::u32string folded = Fold(name);
   for (const std::u32string& m : names_) {
     if (m.size() != folded.size()) continue;

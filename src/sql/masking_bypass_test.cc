@@ -109,7 +109,7 @@ INSTANTIATE_TEST_SUITE_P(
                R::kFunction},
         Attack{"SELECT DEFAULT(ssn) FROM people", R::kFunction},
         Attack{"SELECT {fn UCASE(ssn)} FROM people", R::kFunction},
-        Attack{"SELECT {x ssn} FROM people", R::kFunction},
+        Attack{"SELECT {x ssn + 0} FROM people", R::kFunction},
         Attack{"SELECT ssn + INTERVAL 1 DAY FROM people", R::kFunction},
         Attack{"SELECT CONCAT(\"ssn\") FROM people", R::kFunction},
         Attack{"SELECT CONCAT(card_number) FROM people", R::kFunction},
@@ -519,6 +519,52 @@ INSTANTIATE_TEST_SUITE_P(
         Attack{"SET STATEMENT default_storage_engine = SPIDER FOR CREATE "
                "TEMPORARY TABLE t (a INT) COMMENT='wrapper \"mysql\"'",
                R::kSessionSetting}));
+
+// Found by a red-team review (2026-12-07) against a real MariaDB 10.11
+// through the proxy; each returned the clear value or its order before the
+// fix.
+INSTANTIATE_TEST_SUITE_P(
+    RedTeam, BypassTest,
+    ::testing::Values(
+        // The server drops an alias's leading spaces and control
+        // characters: ' x' names x.
+        Attack{"SELECT id, ssn AS ' x', (SELECT x) AS leaked FROM people",
+               R::kSubquery},
+        Attack{"SELECT id, ssn AS ` x`, (SELECT CONCAT(x)) FROM people",
+               R::kSubquery},
+        Attack{"SELECT ssn AS '\tx', (SELECT x) FROM people", R::kSubquery},
+        Attack{"SELECT ssn AS '\x01x', (SELECT x) FROM people", R::kSubquery},
+        Attack{"SELECT ssn AS '\x7Fx', (SELECT x) FROM people", R::kSubquery},
+        Attack{"SELECT ssn AS ' x' FROM people HAVING x LIKE 'S%'",
+               R::kFunction},
+        Attack{"SELECT id, ssn AS ' x' FROM people ORDER BY x DESC",
+               R::kClause},
+        Attack{"SELECT ssn AS ' x', COUNT(*) FROM people GROUP BY x",
+               R::kClause},
+        // Bytes that are invalid UTF-8 become one '?' each.
+        Attack{"SELECT ssn AS '\xF0\x80\x80\x80', (SELECT `????`) FROM "
+               "people",
+               R::kSubquery},
+        Attack{"SELECT ssn AS '\xE2\x82', (SELECT `??`) FROM people",
+               R::kSubquery},
+        // Under SET NAMES latin1 each byte is a character: the alias
+        // "\xC3\x8A\x8A" is ÃŠŠ, which equals ãšš ("\xE3\x9A\x9A", one
+        // character to the guard) ignoring case; under ascii, '?' each.
+        Attack{"SELECT ssn AS `\xC3\x8A\x8A`, (SELECT CONCAT(`\xE3\x9A\x9A`)) "
+               "FROM people",
+               R::kSubquery},
+        Attack{"SELECT ssn AS '\xC3\xA9x', (SELECT `??x`) FROM people",
+               R::kSubquery},
+        // An ODBC escape keeps its expression: {x 1} is the position 1.
+        Attack{"SELECT ssn, id FROM people ORDER BY {x 1} DESC", R::kClause},
+        Attack{"SELECT ssn, id FROM people ORDER BY {fn TRUE} DESC",
+               R::kClause},
+        Attack{"SELECT ssn, COUNT(*) FROM people GROUP BY {x 1}", R::kClause},
+        Attack{"SELECT * FROM people GROUP BY {x 3}", R::kClause},
+        Attack{"SELECT ssn FROM people ORDER BY {x (1)}", R::kClause},
+        Attack{"SELECT ssn FROM people ORDER BY {x {y +1}}", R::kClause},
+        Attack{"PREPARE s FROM 'SELECT ssn, id FROM people ORDER BY {x 1}'",
+               R::kClause}));
 
 }  // namespace
 }  // namespace coffer::sql

@@ -508,7 +508,7 @@ Refusal Checker::CheckSelectTop(const SelectCore& core,
       info.names[i] = item.expr->text;
       if (info.first_masked.empty()) info.first_masked = item.expr->text;
       if (item.has_alias) {
-        names_.Add(item.alias);
+        names_.AddAlias(item.alias);
         changed = true;
       }
     }

@@ -24,7 +24,11 @@
 // part equals a masked column name, whatever its qualifiers: aliases make
 // table qualifiers unreliable, and false positives are accepted. Names
 // compare as MariaDB compares column names (case- and accent-insensitive):
-// every non-ASCII character is taken to match any character.
+// every non-ASCII character of a masked column's name is taken to match any
+// character. A reference or a masked item's alias that is not plain
+// printable ASCII matches every name, because the server reads such names
+// through the connection's character set and drops an alias's leading
+// spaces and control characters, which the guard cannot follow.
 //
 // Thread safety: MaskedColumns is immutable after construction and may be
 // shared; CheckForMasking is a pure function.
@@ -45,14 +49,21 @@ class MaskedColumns {
   explicit MaskedColumns(const std::vector<std::string>& names);
 
   void Add(std::string_view name);
-  bool empty() const { return names_.empty(); }
-  // True if a reference named `name` may designate one of the columns.
+  // A select-list alias of a masked item. One that is not plain printable
+  // ASCII (a leading space, a control or non-ASCII byte) makes every name
+  // match: the server normalizes such aliases in ways the guard cannot
+  // follow without the connection's character set.
+  void AddAlias(std::string_view alias);
+  bool empty() const { return names_.empty() && !matches_all_; }
+  // True if a reference named `name` may designate one of the columns. A
+  // name that is not plain printable ASCII matches any column.
   bool Matches(std::string_view name) const;
 
  private:
   // Upper-cased code points; 0 stands for a non-ASCII character, which
   // matches any character (MariaDB folds accents: 'é' = 'e', 'ß' = 's').
   std::vector<std::u32string> names_;
+  bool matches_all_ = false;
 };
 
 enum class RefusalReason {

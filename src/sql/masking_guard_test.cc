@@ -42,6 +42,26 @@ TEST(MaskedColumnsTest, MatchesCaseAndAccentInsensitively) {
   EXPECT_FALSE(MaskedColumns().Matches("ssn"));
 }
 
+TEST(MaskedColumnsTest, NamesThatAreNotPlainAsciiMatchEverything) {
+  const MaskedColumns& m = Masked();
+  // The server reads them through the connection's character set, or
+  // (aliases) drops leading spaces and control characters.
+  EXPECT_TRUE(m.Matches(" x"));
+  EXPECT_TRUE(m.Matches("\tname"));
+  EXPECT_TRUE(m.Matches("n\x7F"));
+  EXPECT_TRUE(m.Matches("\xC3\x8A"));
+  EXPECT_TRUE(m.Matches(std::string(65, 'a')));
+  EXPECT_FALSE(m.Matches("Social Security"));
+
+  MaskedColumns plain = Masked();
+  plain.AddAlias("s");
+  EXPECT_TRUE(plain.Matches("S"));
+  EXPECT_FALSE(plain.Matches("name"));
+  MaskedColumns odd = Masked();
+  odd.AddAlias(" s");
+  EXPECT_TRUE(odd.Matches("name"));
+}
+
 TEST(GuardTest, NoRulesMeansAllowedWithoutParsing) {
   GuardVerdict v =
       CheckForMasking("this is not SQL", MaskedColumns(), kAccount);
@@ -324,7 +344,15 @@ INSTANTIATE_TEST_SUITE_P(
         "CREATE TABLE scratch.o (pid INT, FOREIGN KEY (pid) REFERENCES "
         "app.people (id) ON DELETE CASCADE)",
         "SET default_storage_engine = InnoDB",
-        "SET SESSION default_tmp_storage_engine = 'MEMORY'"));
+        "SET SESSION default_tmp_storage_engine = 'MEMORY'",
+        // A plain alias (spaces inside are kept as they are by the server).
+        "SELECT ssn AS 'Social Security' FROM people WHERE id = 1",
+        "SELECT ssn AS x FROM people WHERE id = 1 ORDER BY id",
+        "SELECT {fn NOW()}, {d '2026-12-07'}",
+        // The server returns the column itself, whose definition (org_name
+        // ssn) the result masking matches.
+        "SELECT {x ssn} FROM people",
+        "SELECT id, name, ssn FROM people ORDER BY {x 2}"));
 
 }  // namespace
 }  // namespace coffer::sql

@@ -320,12 +320,15 @@ StatusOr<ExprPtr> Parser::ParsePrimary() {
     case TokenKind::kOperator:
       if (IsOp("(")) return ParseParenthesized();
       if (IsOp("{")) {
+        // An ODBC escape, `{ident expr}`: the server keeps expr itself (a
+        // string after d, t or ts becomes a temporal literal), so
+        // `ORDER BY {x 1}` is the position 1, as `ORDER BY 1` is.
         Advance();
         if (Peek().kind != TokenKind::kWord) return Unexpected("after '{'");
-        std::string op = "{" + Advance().upper + "}";
+        Advance();
         COFFER_ASSIGN_OR_RETURN(ExprPtr inner, ParseExpr());
         COFFER_RETURN_IF_ERROR(ExpectOp("}", "in an ODBC escape"));
-        return MakeOp(op, offset, std::move(inner));
+        return inner;
       }
       return Unexpected("in an expression");
     default: return Unexpected("in an expression");
