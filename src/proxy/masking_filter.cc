@@ -165,6 +165,11 @@ FilterStatus MaskingFilter::OnReply(const mysql::ReplyPacket& packet,
       packet.kind == mysql::ReplyKind::kEof) {
     no_backslash_escapes_ =
         (packet.status_flags & mysql::kServerStatusNoBackslashEscapes) != 0;
+  } else if (packet.kind == mysql::ReplyKind::kErr) {
+    // An ERR carries no status, and a SET that fails may still have changed
+    // sql_mode (a SET's assignments are applied one by one): read the next
+    // text both ways until an OK or EOF says again.
+    no_backslash_escapes_.reset();
   }
   if (packet.kind == mysql::ReplyKind::kPrepareOk &&
       command_ == mysql::kComStmtPrepare) {

@@ -275,6 +275,24 @@ TEST_F(MaskingFilterTest, AResetConnectionForgetsCursors) {
   EXPECT_EQ(Fetch(mysql::kLastPreparedStatement), FilterStatus::kStopIteration);
 }
 
+TEST_F(MaskingFilterTest, AnErrorForgetsTheBackslashMode) {
+  filter_.OnIdentity({"analyst", "10.0.0.1"});
+  // With backslash escapes this is two strings; without, 'A\' ends before
+  // CONCAT(ssn) and the rest is a comment.
+  const Bytes text = Query("SELECT 'A\\', CONCAT(ssn), '' FROM people -- '");
+  Bytes ok = mysql::EncodeOk({}, kCaps);
+  ASSERT_EQ(filter_.OnCommand(Query("DO 1"), refusal_),
+            FilterStatus::kContinue);
+  ASSERT_EQ(Reply(ReplyKind::kOk, ok), FilterStatus::kContinue);
+  EXPECT_EQ(filter_.OnCommand(text, refusal_), FilterStatus::kContinue);
+  // A SET that fails may still have changed sql_mode: both ways again.
+  Bytes err{0xFF};
+  Reply(ReplyKind::kErr, err);
+  EXPECT_EQ(filter_.OnCommand(text, refusal_), FilterStatus::kStopIteration);
+  ASSERT_EQ(Reply(ReplyKind::kOk, ok), FilterStatus::kContinue);
+  EXPECT_EQ(filter_.OnCommand(text, refusal_), FilterStatus::kContinue);
+}
+
 TEST_F(MaskingFilterTest, RefusesAResultWhereARuleMatchesANonStringColumn) {
   filter_.OnIdentity({"analyst", "10.0.0.1"});
   ASSERT_EQ(filter_.OnCommand(Query("SELECT salary FROM people"), refusal_),

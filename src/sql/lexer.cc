@@ -192,6 +192,10 @@ class Lexer {
     next_ = Next::kAny;
     unsigned char c = At(pos_);
     if (c == '/' && At(pos_ + 1) == '*') return ScanVersionedComment(token);
+    if (c == ';' && in_executable_comment_) {
+      // The server does not end a statement there (it is a syntax error).
+      return Error(pos_, "';' inside an executable comment");
+    }
     if (next == Next::kForcedIdent && StartsIdentChar(pos_)) {
       COFFER_RETURN_IF_ERROR(ReadIdentChars());
       return FinishWord(token, /*after_dot=*/true);
@@ -342,7 +346,9 @@ class Lexer {
     token.kind = TokenKind::kQuotedIdent;
     token.text = std::move(value);
     token.quoted = true;
-    SetIdentSepIfDot();
+    // After a quoted name the server starts afresh, so `t`.5 is `t` and the
+    // number .5 (after an unquoted name, t.5 is the column 5).
+    if (!IsDigit(At(pos_ + 1))) SetIdentSepIfDot();
     return OkStatus();
   }
 

@@ -115,6 +115,9 @@ TEST(LexerTest, CommentsInsideExecutableCommentsAreRefused) {
   EXPECT_THAT(LexError("/*! a /* b */ c */"), HasSubstr("nested"));
   EXPECT_THAT(LexError("/*! a # b */\n"), HasSubstr("line comment"));
   EXPECT_THAT(LexError("/*! a -- b */\n"), HasSubstr("line comment"));
+  // The server does not end a statement inside one (a syntax error).
+  EXPECT_THAT(LexError("SELECT 1 /*! ;SELECT 2 */"), HasSubstr("';'"));
+  EXPECT_THAT(Lex("/*! ';' */"), ElementsAre("str:;"));
 }
 
 TEST(LexerTest, SingleQuotedStrings) {
@@ -202,7 +205,11 @@ TEST(LexerTest, IdentifiersMayStartWithDigits) {
 TEST(LexerTest, AfterIdentDotTheNextTokenIsAnIdentifier) {
   EXPECT_THAT(Lex("t.5"), ElementsAre("word:t", "op:.", "word:5"));
   EXPECT_THAT(Lex("t.1e5"), ElementsAre("word:t", "op:.", "word:1e5"));
-  EXPECT_THAT(Lex("`t`.5"), ElementsAre("qident:t", "op:.", "word:5"));
+  // After a quoted name the server starts afresh: .5 is a number (MariaDB
+  // 10.11 answers `t`.5 and `t`.1e1 with a syntax error).
+  EXPECT_THAT(Lex("`t`.5"), ElementsAre("qident:t", "dec:.5"));
+  EXPECT_THAT(Lex("`t`.x"), ElementsAre("qident:t", "op:.", "word:x"));
+  EXPECT_THAT(Lex("`t`.`5`"), ElementsAre("qident:t", "op:.", "qident:5"));
   EXPECT_THAT(Lex("t .5"), ElementsAre("word:t", "dec:.5"));
   EXPECT_THAT(Lex("t./**/5"), ElementsAre("word:t", "op:.", "int:5"));
   auto tokens = Tokenize("t.select", kDefault);
