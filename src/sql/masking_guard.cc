@@ -35,75 +35,6 @@ bool IsAllowedCollation(std::string_view name) {
   return IsAllowedCharset(n.substr(0, underscore));
 }
 
-// sql_mode flags that change neither how the guard tokenizes nor how it
-// parses: those that act on values, writes, dates or SHOW output, plus
-// ANSI_QUOTES and NO_BACKSLASH_ESCAPES, which the guard reads both ways.
-// ORACLE, ANSI, PIPES_AS_CONCAT, IGNORE_SPACE, HIGH_NOT_PRECEDENCE and the
-// other compatibility modes change the grammar and stay refused.
-bool IsSafeSqlModeList(std::string_view list) {
-  static const WordSet* safe = new WordSet(SplitWords(
-      "REAL_AS_FLOAT ANSI_QUOTES ONLY_FULL_GROUP_BY NO_UNSIGNED_SUBTRACTION "
-      "NO_DIR_IN_CREATE NO_KEY_OPTIONS NO_TABLE_OPTIONS NO_FIELD_OPTIONS "
-      "NO_AUTO_VALUE_ON_ZERO NO_BACKSLASH_ESCAPES STRICT_TRANS_TABLES "
-      "STRICT_ALL_TABLES NO_ZERO_IN_DATE NO_ZERO_DATE ALLOW_INVALID_DATES "
-      "ERROR_FOR_DIVISION_BY_ZERO TRADITIONAL NO_AUTO_CREATE_USER "
-      "NO_ENGINE_SUBSTITUTION PAD_CHAR_TO_FULL_LENGTH EMPTY_STRING_IS_NULL "
-      "SIMULTANEOUS_ASSIGNMENT TIME_ROUND_FRACTIONAL"));
-  size_t start = 0;
-  while (start <= list.size()) {
-    size_t comma = list.find(',', start);
-    if (comma == std::string_view::npos) comma = list.size();
-    std::string item(list.substr(start, comma - start));
-    for (char& c : item) {
-      if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
-    }
-    if (!item.empty() && !safe->contains(item)) return false;
-    start = comma + 1;
-  }
-  return true;
-}
-
-// The text of a string literal, or of a bare name (a value under
-// ANSI_QUOTES, or a word such as DEFAULT).
-std::optional<std::string> NameOrString(const Expr& v) {
-  if (v.kind == ExprKind::kLiteral && v.literal == LiteralKind::kString) {
-    return v.text;
-  }
-  if (v.kind == ExprKind::kColumn && v.names.size() == 1) return v.names[0];
-  return std::nullopt;
-}
-
-// A session's new sql_mode is safe when it is a list of safe modes, DEFAULT
-// (the server's own, which the database's policy sets), or the current mode
-// with safe modes added: CONCAT(@@sql_mode, ',MODE,...'), as Ruby on Rails
-// sets it. The current mode is safe because every change to it was.
-bool IsSafeSqlModeValue(const Expr& v) {
-  if (v.kind == ExprKind::kDefault) return true;
-  if (auto text = NameOrString(v)) {
-    return Lower(*text) == "default" || IsSafeSqlModeList(*text);
-  }
-  if (v.kind != ExprKind::kFunction || v.text != "CONCAT" ||
-      v.names.size() != 1 || v.args.size() < 2) {
-    return false;
-  }
-  const Expr& current = *v.args[0];
-  if (current.kind != ExprKind::kSysVar ||
-      (Lower(current.text) != "sql_mode" &&
-       Lower(current.text) != "session.sql_mode")) {
-    return false;
-  }
-  std::string added;
-  for (size_t i = 1; i < v.args.size(); ++i) {
-    const Expr& a = *v.args[i];
-    if (a.kind != ExprKind::kLiteral || a.literal != LiteralKind::kString) {
-      return false;
-    }
-    added += a.text;
-  }
-  // The comma keeps the added names from joining the current mode's last.
-  return added.starts_with(",") && IsSafeSqlModeList(added);
-}
-
 // Storage engines whose tables hold their own rows; CONNECT, FEDERATED,
 // SPIDER, MERGE and the like read other tables or servers (CONNECT's SRCDEF
 // runs any query), which the guard cannot see.
@@ -142,13 +73,6 @@ GuardVerdict Refuse(RefusalReason reason, std::string field,
   v.function = std::move(function);
   v.message = std::move(message);
   return v;
-}
-
-bool SetsSqlMode(const Statement& stmt) {
-  if (stmt.kind != StatementKind::kSet) return false;
-  return std::any_of(
-      stmt.variables.begin(), stmt.variables.end(),
-      [](const VariableAssignment& va) { return va.name == "sql_mode"; });
 }
 
 GuardVerdict NotParsed(std::string detail) {
@@ -672,21 +596,9 @@ Refusal Checker::CheckSetVariables(const Statement& stmt) const {
     if (auto m = Mention(*va.value)) return VariableRefusal(*m);
     if (va.kind == VariableAssignment::Kind::kUser) continue;
     const std::string& n = va.name;
-    if (n == "sql_mode") {
-      // A mode that changes the grammar would make the guard read another
-      // statement than the server; GLOBAL would change the next sessions'.
-      // Only a plain SET, which ends its text, may change it: the proxy
-      // learns the new NO_BACKSLASH_ESCAPES from the reply's status. SET
-      // STATEMENT reports the statement's mode there, not the session's (and
-      // the server parses a PREPARE text under it), and a prepared SET runs
-      // by an EXECUTE that other statements of a text may follow.
-      if (va.scope == "GLOBAL" || stmt.kind == StatementKind::kSetStatement ||
-          prepare_depth_ > 0 || !IsSafeSqlModeValue(*va.value)) {
-        return SessionRefusal(n);
-      }
-      continue;
+    if (n == "sql_mode" || n.rfind("session_track", 0) == 0) {
+      return SessionRefusal(n);
     }
-    if (n.rfind("session_track", 0) == 0) return SessionRefusal(n);
     if (n == "default_storage_engine" || n == "default_tmp_storage_engine" ||
         n == "enforce_storage_engine" || n == "storage_engine") {
       // The engine of a CREATE TABLE without ENGINE=.
@@ -915,17 +827,7 @@ GuardVerdict CheckForMasking(std::string_view sql, const MaskedColumns& masked,
     if (!refusal) {
       Checker checker(masked, account, mode, 0);
       for (size_t i = 0; i < statements->size() && !refusal; ++i) {
-        Refusal r = checker.CheckStatement((*statements)[i]);
-        if (!r && i + 1 < statements->size() && SetsSqlMode((*statements)[i])) {
-          // The server reads the rest of the text in the new mode, which the
-          // proxy learns only from the reply: the next text is checked then.
-          r = Refuse(RefusalReason::kSessionSetting, "", "",
-                     "Changing sql_mode before other statements of the same "
-                     "text is rejected when there are masking rules for " +
-                         std::string(account) +
-                         ", access is denied. Send the SET on its own.");
-        }
-        if (r) {
+        if (Refusal r = checker.CheckStatement((*statements)[i])) {
           r->detail = ModeName(mode) + ", statement " + std::to_string(i + 1) +
                       (r->detail.empty() ? "" : ": " + r->detail);
           refusal = std::move(r);

@@ -17,8 +17,8 @@
 // and parses the text under all four combinations and allows it only if it
 // parses and passes under every one of them: whichever mode the session is
 // in, the server reads one of the texts the guard has checked. (ORACLE and
-// other modes that change the grammar are out of reach: the guard refuses a
-// SET of sql_mode to them, so a masked session cannot enter them itself.)
+// other modes that change the grammar are out of reach: the guard refuses
+// SET sql_mode, so a masked session cannot enter them itself.)
 //
 // Matching is by name only. A column reference matches when its last name
 // part equals a masked column name, whatever its qualifiers: aliases make
