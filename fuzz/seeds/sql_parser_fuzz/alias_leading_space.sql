@@ -1,0 +1,1 @@
+SELECT ssn AS ' x', (SELECT x) FROM people

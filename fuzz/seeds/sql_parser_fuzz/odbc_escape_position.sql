@@ -1,0 +1,1 @@
+SELECT ssn, id FROM people ORDER BY {x 1} DESC

@@ -1,0 +1,1 @@
+SELECT `t`.5 FROM t
