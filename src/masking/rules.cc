@@ -372,6 +372,10 @@ Status Rule::Rewrite(std::span<char> value) const {
   return InternalError("masking rule of unknown kind");
 }
 
+void Rule::MaskEntirely(std::span<char> value) const {
+  ReplaceValue(value, "", fill_);
+}
+
 const Rule* RuleSet::RuleFor(const ColumnIdentity& column,
                              std::string_view user,
                              std::string_view host) const {

@@ -79,6 +79,10 @@ class Rule {
   // kMatch rule can fail, see MatchPattern::Match: then the whole value has
   // been overwritten with the fill and the error says why.
   Status Rewrite(std::span<char> value) const;
+  // Overwrites the whole value with the fill, for a value a kMatch rule's
+  // pattern cannot be trusted to read (its bytes are in another character
+  // set than the pattern's UTF-8).
+  void MaskEntirely(std::span<char> value) const;
 
  private:
   friend class RuleParser;

@@ -79,8 +79,15 @@ constexpr char kNativePassword[] = "mysql_native_password";
 constexpr uint16_t kConnectionKilled = 1927;
 
 // Character sets in which a 0x5C or quote byte is always that character,
-// as the SQL guard assumes: latin1, ascii, binary, utf8mb3 and utf8mb4
-// collations. Multi-byte sets such as gbk, big5, sjis and cp932 are not.
+// as the SQL guard assumes: latin1, ascii, utf8mb3 and utf8mb4 collations.
+// Multi-byte sets such as gbk, big5, sjis and cp932 are not. Nor is binary
+// (63), which reads like latin1 but also makes every result column arrive as
+// stored bytes marked binary, so that the masking filter could not tell
+// which character set a `match` rule's value is in.
+constexpr char kUnsafeCharsetMessage[] =
+    "Access denied: accounts with masking rules must use utf8mb4, utf8mb3, "
+    "latin1 or ascii as the connection character set";
+
 bool IsSafeCharset(unsigned id) {
   switch (id) {
     case 5:
@@ -94,7 +101,6 @@ bool IsSafeCharset(unsigned id) {
     case 47:
     case 48:
     case 49:
-    case 63:
     case 65:
     case 76:
     case 83:
@@ -418,11 +424,7 @@ class Session final : public net::ServedConnection,
     if (masking_->active() && !IsSafeCharset(response->charset)) {
       LogRefusal("unsafe character set for a masked account",
                  std::to_string(response->charset));
-      co_await SendClientError(
-          1045, "28000",
-          "Access denied: accounts with masking rules must use utf8mb4, "
-          "utf8mb3, latin1, ascii or binary as the connection character set",
-          reply_seq);
+      co_await SendClientError(1045, "28000", kUnsafeCharsetMessage, reply_seq);
       co_return "bad_charset";
     }
     login_ = *response;
@@ -1036,9 +1038,14 @@ class Session final : public net::ServedConnection,
       co_await SendClientError(1043, "08S01", "Bad handshake", reply_seq);
       co_return true;
     }
-    if (change->username != account_->user ||
-        (masking_->active() && change->charset &&
-         !IsSafeCharset(*change->charset))) {
+    if (masking_->active() && change->charset &&
+        !IsSafeCharset(*change->charset)) {
+      LogRefusal("COM_CHANGE_USER refused: unsafe character set",
+                 std::to_string(*change->charset));
+      co_await SendClientError(1045, "28000", kUnsafeCharsetMessage, reply_seq);
+      co_return true;
+    }
+    if (change->username != account_->user) {
       LogRefusal("COM_CHANGE_USER refused", "user_mismatch");
       co_await SendClientError(1045, "28000",
                                "Access denied for user '" + change->username +

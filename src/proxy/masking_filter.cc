@@ -1,5 +1,8 @@
 #include "proxy/masking_filter.h"
 
+#include <algorithm>
+#include <span>
+
 #include "common/log.h"
 #include "mysql/capabilities.h"
 #include "mysql/messages.h"
@@ -11,6 +14,25 @@ namespace {
 // MaxScale answers refused statements with ER_SPECIFIC_ACCESS_DENIED-like
 // 1141 and SQLSTATE HY000; so does Coffer.
 constexpr char kSqlState[] = "HY000";
+
+// MariaDB 10.11's collation ids (information_schema.COLLATIONS): a column
+// definition's charset is the one its values are sent in.
+constexpr uint16_t kBinaryCollation = 63;
+constexpr uint16_t kUtf8mb4Collations[] = {
+    45,  46,  224, 225, 226, 227, 228, 229,  230,  231,  232,
+    233, 234, 235, 236, 237, 238, 239, 240,  241,  242,  243,
+    244, 245, 246, 247, 608, 609, 610, 1069, 1070, 1248, 1270};
+constexpr uint16_t kUtf8mb3Collations[] = {
+    33,  83,  192, 193, 194, 195, 196,  197,  198,  199, 200, 201,
+    202, 203, 204, 205, 206, 207, 208,  209,  210,  211, 212, 213,
+    214, 215, 223, 576, 577, 578, 1057, 1107, 1216, 1238};
+
+constexpr uint16_t kSingleByteCollations[] = {  // latin1, ascii
+    5, 8, 11, 15, 31, 47, 48, 49, 65, 94, 1032, 1035, 1071, 1089};
+
+bool OneOf(uint16_t id, std::span<const uint16_t> ids) {
+  return std::find(ids.begin(), ids.end(), id) != ids.end();
+}
 
 }  // namespace
 
@@ -32,6 +54,8 @@ void MaskingFilter::OnIdentity(const SessionIdentity& identity) {
 }
 
 void MaskingFilter::ForgetSessionState() {
+  prepared_.clear();
+  preparing_.reset();
   cursors_.clear();
   last_prepared_.reset();
   no_backslash_escapes_.reset();
@@ -65,6 +89,8 @@ FilterStatus MaskingFilter::OnCommand(mysql::ByteView payload,
   cursor_requested_ = false;
   statement_id_ = 0;
   current_ = {};
+  plan_complete_ = false;
+  preparing_.reset();
   // Which statement the server takes for id 0xFFFFFFFF: the last one a
   // COM_STMT_PREPARE made, until a failed prepare, a close of it, or a
   // reset. A COM_QUERY (PREPARE/DEALLOCATE in SQL) is not followed: after
@@ -106,6 +132,7 @@ FilterStatus MaskingFilter::OnCommand(mysql::ByteView payload,
       if (id && cursors_.contains(*id)) {
         statement_id_ = *id;
         current_ = cursors_[statement_id_];
+        plan_complete_ = true;
         return FilterStatus::kContinue;
       }
       Log(LogLevel::kWarning, "masking: refused a fetch from an unknown cursor",
@@ -118,7 +145,10 @@ FilterStatus MaskingFilter::OnCommand(mysql::ByteView payload,
       // No reply to refuse with; a statement whose id is not known closes
       // a cursor the filter keeps a stale plan for, which no FETCH can use
       // (the server no longer has that statement, and never reuses ids).
-      if (closed) cursors_.erase(*closed);
+      if (closed) {
+        cursors_.erase(*closed);
+        prepared_.erase(*closed);
+      }
       return FilterStatus::kContinue;
     case mysql::kComStmtReset: {
       auto id = mysql::ParseStatementId(payload);
@@ -174,24 +204,85 @@ FilterStatus MaskingFilter::OnReply(const mysql::ReplyPacket& packet,
   if (packet.kind == mysql::ReplyKind::kPrepareOk &&
       command_ == mysql::kComStmtPrepare) {
     auto ok = mysql::ParsePrepareOk(payload);
-    if (ok.ok()) last_prepared_ = ok->statement_id;
+    if (ok.ok()) last_prepared_ = preparing_ = ok->statement_id;
   }
   if (!active_) return FilterStatus::kContinue;
+  FilterStatus status = FilterStatus::kContinue;
   switch (packet.kind) {
-    case mysql::ReplyKind::kColumnCount: current_ = {}; break;
+    case mysql::ReplyKind::kColumnCount:
+      current_ = {};
+      plan_complete_ = false;
+      break;
     case mysql::ReplyKind::kColumnDefinition:
-      return OnColumnDefinition(payload, refusal);
+      status = OnColumnDefinition(payload, refusal);
+      break;
     case mysql::ReplyKind::kEof:
       // The metadata of a cursor ends here; its rows come with FETCH.
       if (command_ == mysql::kComStmtExecute && cursor_requested_ &&
           (packet.status_flags & mysql::kServerStatusCursorExists) != 0) {
-        cursors_[statement_id_] = current_;
+        if (std::optional<ResultPlan> plan = WithPreparedColumns(current_)) {
+          cursors_[statement_id_] = std::move(*plan);
+        } else {
+          // Left unknown: its FETCHes are refused.
+          Log(LogLevel::kWarning,
+              "masking: a cursor's columns do not line up with those its "
+              "statement was prepared with; its rows will be refused",
+              {{"account", account_}});
+        }
       }
       break;
     case mysql::ReplyKind::kRow: return OnRow(packet, payload, refusal);
     default: break;
   }
-  return FilterStatus::kContinue;
+  if (status == FilterStatus::kContinue && packet.reply_complete &&
+      command_ == mysql::kComStmtPrepare && preparing_) {
+    prepared_[*preparing_] = current_;
+  }
+  return status;
+}
+
+MaskingFilter::MatchInput MaskingFilter::InputOf(uint16_t charset) {
+  if (charset == kBinaryCollation || OneOf(charset, kUtf8mb4Collations)) {
+    return MatchInput::kExact;
+  }
+  if (OneOf(charset, kUtf8mb3Collations)) return MatchInput::kUtf8mb3;
+  if (OneOf(charset, kSingleByteCollations)) return MatchInput::kSingleByte;
+  return MatchInput::kUntrusted;
+}
+
+bool MaskingFilter::PatternCanRead(MatchInput input,
+                                   std::span<const char> value) {
+  const bool placeholder =
+      std::find(value.begin(), value.end(), '?') != value.end();
+  switch (input) {
+    case MatchInput::kExact: return true;
+    case MatchInput::kUtf8mb3: return !placeholder;
+    case MatchInput::kSingleByte:
+      return !placeholder &&
+             std::all_of(value.begin(), value.end(), [](char c) {
+               return static_cast<unsigned char>(c) < 0x80;
+             });
+    case MatchInput::kUntrusted: return false;
+  }
+  return false;
+}
+
+std::optional<MaskingFilter::ResultPlan> MaskingFilter::WithPreparedColumns(
+    const ResultPlan& executed) const {
+  auto prepared = prepared_.find(statement_id_);
+  if (prepared == prepared_.end() ||
+      prepared->second.rules.size() != executed.rules.size()) {
+    return std::nullopt;
+  }
+  ResultPlan plan = executed;
+  for (size_t i = 0; i < plan.rules.size(); ++i) {
+    const masking::Rule* rule = prepared->second.rules[i];
+    if (plan.rules[i] != nullptr || rule == nullptr) continue;
+    if (!mysql::IsStringType(plan.types[i])) return std::nullopt;
+    plan.rules[i] = rule;
+    plan.masks_any = true;
+  }
+  return plan;
 }
 
 FilterStatus MaskingFilter::OnColumnDefinition(mysql::ByteView payload,
@@ -223,6 +314,7 @@ FilterStatus MaskingFilter::OnColumnDefinition(mysql::ByteView payload,
   }
   current_.rules.push_back(rule);
   current_.types.push_back(column->type);
+  current_.inputs.push_back(InputOf(column->charset));
   current_.masks_any = current_.masks_any || rule != nullptr;
   return FilterStatus::kContinue;
 }
@@ -230,6 +322,18 @@ FilterStatus MaskingFilter::OnColumnDefinition(mysql::ByteView payload,
 FilterStatus MaskingFilter::OnRow(const mysql::ReplyPacket& packet,
                                   std::span<uint8_t> payload,
                                   Refusal& refusal) {
+  if (command_ == mysql::kComStmtExecute && !plan_complete_) {
+    std::optional<ResultPlan> plan = WithPreparedColumns(current_);
+    if (!plan) {
+      Refuse(refusal, "bad_row",
+             "The columns of the executed statement do not line up with "
+             "those it was prepared with (masking filter); prepare it "
+             "again.");
+      return FilterStatus::kStopIteration;
+    }
+    current_ = std::move(*plan);
+    plan_complete_ = true;
+  }
   if (!current_.masks_any) return FilterStatus::kContinue;
   auto spans = packet.binary
                    ? mysql::BinaryRowValues(payload, current_.types)
@@ -247,8 +351,13 @@ FilterStatus MaskingFilter::OnRow(const mysql::ReplyPacket& packet,
     if (rule == nullptr || span.is_null) continue;
     std::span<char> value(reinterpret_cast<char*>(payload.data() + span.offset),
                           span.length);
-    // A failed match rule has overwritten the whole value: still masked.
-    (void)rule->Rewrite(value);
+    if (rule->kind() == masking::Rule::Kind::kMatch &&
+        !PatternCanRead(current_.inputs[i], value)) {
+      rule->MaskEntirely(value);
+    } else {
+      // A failed match rule has overwritten the whole value: still masked.
+      (void)rule->Rewrite(value);
+    }
     ++masked;
   }
   if (metrics_ != nullptr && masked > 0) metrics_->MaskedValues(masked);

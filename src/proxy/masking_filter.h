@@ -12,6 +12,15 @@
 //   (COM_STMT_FETCH, with the columns its EXECUTE announced; statement id
 //   0xFFFFFFFF, MariaDB's "last prepared statement", is resolved as the
 //   server resolves it, or refused when the filter cannot tell);
+// - an executed statement's columns are also masked by the rules its
+//   COM_STMT_PREPARE reply matched: a cursor's rows come from a temporary
+//   table whose definitions name the alias (`ssn AS s` has org_name "s");
+// - a `match` rule's pattern (UTF-8, matched on bytes) only reads values
+//   that are the same bytes in UTF-8: sent as utf8mb4 or a binary column's
+//   own bytes, as utf8mb3 without a '?' (which may stand for a character
+//   utf8mb3 lacks), or as latin1 or ascii in plain ASCII without a '?'.
+//   Any other value (non-ASCII latin1, a utf16 column under
+//   character_set_results=NULL) is masked entirely;
 // - a rule that matches a column that is not a string is a configuration
 //   error: the result is refused, never passed on unmasked;
 // - commands the filter cannot follow (COM_STMT_BULK_EXECUTE, a FETCH of
@@ -30,6 +39,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <vector>
 
 #include "masking/rules.h"
@@ -55,10 +65,19 @@ class MaskingFilter final : public Filter {
   bool active() const { return active_; }
 
  private:
+  // How a `match` rule's pattern sees a column's bytes.
+  enum class MatchInput : uint8_t {
+    kExact,       // utf8mb4, or a binary column (never converted)
+    kUtf8mb3,     // exact but for '?', a character utf8mb3 lacks
+    kSingleByte,  // latin1, ascii: exact for ASCII without '?'
+    kUntrusted,   // another character set: mask the whole value
+  };
+
   // For each column of a result: the rule that masks it, or null.
   struct ResultPlan {
     std::vector<const masking::Rule*> rules;
     std::vector<uint8_t> types;
+    std::vector<MatchInput> inputs;
     bool masks_any = false;
   };
 
@@ -73,6 +92,14 @@ class MaskingFilter final : public Filter {
   FilterStatus OnColumnDefinition(mysql::ByteView payload, Refusal& refusal);
   FilterStatus OnRow(const mysql::ReplyPacket& packet,
                      std::span<uint8_t> payload, Refusal& refusal);
+  static MatchInput InputOf(uint16_t charset);
+  // Whether a `match` pattern, UTF-8 bytes, reads `value` as it would the
+  // value in UTF-8.
+  static bool PatternCanRead(MatchInput input, std::span<const char> value);
+  // `executed` with the rules the statement's prepare reply matched added;
+  // nullopt when the two lists of columns do not line up.
+  std::optional<ResultPlan> WithPreparedColumns(
+      const ResultPlan& executed) const;
   void Refuse(Refusal& refusal, std::string_view reason, std::string message,
               uint16_t code = 1141);
 
@@ -91,7 +118,13 @@ class MaskingFilter final : public Filter {
   uint32_t statement_id_ = 0;
   bool cursor_requested_ = false;
   ResultPlan current_;
-  // Column plans of open cursors, by statement id, for COM_STMT_FETCH.
+  // current_ already holds the prepare's rules (an EXECUTE's rows).
+  bool plan_complete_ = false;
+  // The statement a COM_STMT_PREPARE reply is about.
+  std::optional<uint32_t> preparing_;
+  // Column plans of prepared statements and of open cursors, by statement
+  // id, for COM_STMT_EXECUTE and COM_STMT_FETCH.
+  std::map<uint32_t, ResultPlan> prepared_;
   std::map<uint32_t, ResultPlan> cursors_;
   // The statement the server takes for id 0xFFFFFFFF, when known.
   std::optional<uint32_t> last_prepared_;

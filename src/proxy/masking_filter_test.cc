@@ -25,19 +25,22 @@ std::shared_ptr<const masking::RuleSet> Rules() {
     {"replace": {"column": "ssn"}, "with": {"fill": "X"},
      "applies_to": ["'analyst'"]},
     {"replace": {"column": "salary"}, "with": {"fill": "0"},
-     "applies_to": ["'analyst'"]}]})",
+     "applies_to": ["'analyst'"]},
+    {"replace": {"column": "city", "match": "M\u00fcnchen|\\d{4}"},
+     "with": {"fill": "*"}, "applies_to": ["'analyst'"]}]})",
                                   "rules.json");
   EXPECT_TRUE(rules.ok()) << rules.status().ToString();
   return std::make_shared<masking::RuleSet>(std::move(rules).value());
 }
 
-Bytes Column(std::string name, uint8_t type) {
+// `charset`: the collation id the values are sent in (45: utf8mb4).
+Bytes Column(std::string name, uint8_t type, uint16_t charset = 45) {
   mysql::ColumnDefinition column;
   column.schema = "app";
   column.table = column.org_table = "people";
   column.name = column.org_name = std::move(name);
   column.type = type;
-  column.charset = 45;
+  column.charset = charset;
   return mysql::EncodeColumnDefinition(column, kCaps);
 }
 
@@ -57,11 +60,13 @@ Bytes BinaryRow(const std::string& a, const std::string& b) {
   return std::move(writer).Take();
 }
 
-ReplyPacket Kind(ReplyKind kind, bool binary = false, uint16_t status = 0) {
+ReplyPacket Kind(ReplyKind kind, bool binary = false, uint16_t status = 0,
+                 bool complete = false) {
   ReplyPacket packet;
   packet.kind = kind;
   packet.binary = binary;
   packet.status_flags = status;
+  packet.reply_complete = complete;
   return packet;
 }
 
@@ -74,8 +79,9 @@ Bytes Query(std::string_view sql) {
 class MaskingFilterTest : public ::testing::Test {
  protected:
   FilterStatus Reply(ReplyKind kind, Bytes& payload, bool binary = false,
-                     uint16_t status = 0) {
-    return filter_.OnReply(Kind(kind, binary, status), payload, refusal_);
+                     uint16_t status = 0, bool complete = false) {
+    return filter_.OnReply(Kind(kind, binary, status, complete), payload,
+                           refusal_);
   }
   // Sends a command and the two column definitions (id, ssn).
   void StartResult(mysql::ByteView command) {
@@ -89,8 +95,10 @@ class MaskingFilterTest : public ::testing::Test {
               FilterStatus::kContinue);
   }
 
-  // COM_STMT_PREPARE of `sql` and the server's PrepareOk with `id`.
-  void Prepare(std::string_view sql, uint32_t id) {
+  // COM_STMT_PREPARE of `sql` and the server's reply: PrepareOk with
+  // `id` and the columns (id, `second`).
+  void Prepare(std::string_view sql, uint32_t id,
+               const std::string& second = "ssn") {
     Bytes prepare = Query(sql);
     prepare[0] = mysql::kComStmtPrepare;
     ASSERT_EQ(filter_.OnCommand(prepare, refusal_), FilterStatus::kContinue);
@@ -99,6 +107,12 @@ class MaskingFilterTest : public ::testing::Test {
     prepared.num_columns = 2;
     Bytes ok = mysql::EncodePrepareOk(prepared);
     ASSERT_EQ(Reply(ReplyKind::kPrepareOk, ok), FilterStatus::kContinue);
+    Bytes first = Column("id", mysql::kTypeVarString);
+    Bytes other = Column(second, mysql::kTypeVarString);
+    ASSERT_EQ(Reply(ReplyKind::kColumnDefinition, first),
+              FilterStatus::kContinue);
+    ASSERT_EQ(Reply(ReplyKind::kColumnDefinition, other, false, 0, true),
+              FilterStatus::kContinue);
   }
   // COM_STMT_EXECUTE of `id` with a cursor, answered with the columns
   // (id, `second`) and the EOF that says the cursor exists.
@@ -164,6 +178,7 @@ TEST_F(MaskingFilterTest, RefusesABypassBeforeTheServer) {
 
 TEST_F(MaskingFilterTest, MasksBinaryRows) {
   filter_.OnIdentity({"analyst", "10.0.0.1"});
+  Prepare("SELECT id, ssn FROM people", 3);
   mysql::StmtExecute execute;
   execute.statement_id = 3;
   StartResult(mysql::EncodeStmtExecute(execute));
@@ -174,6 +189,7 @@ TEST_F(MaskingFilterTest, MasksBinaryRows) {
 
 TEST_F(MaskingFilterTest, MasksCursorRowsWithTheColumnsOfTheirExecute) {
   filter_.OnIdentity({"analyst", "10.0.0.1"});
+  Prepare("SELECT id, ssn FROM people", 9);
   mysql::StmtExecute execute;
   execute.statement_id = 9;
   execute.flags = mysql::kCursorTypeReadOnly;
@@ -204,7 +220,7 @@ TEST_F(MaskingFilterTest, RefusesAFetchOfAnUnknownCursor) {
 TEST_F(MaskingFilterTest, LastPreparedIdIsResolvedAsTheServerDoes) {
   filter_.OnIdentity({"analyst", "10.0.0.1"});
   const uint32_t last = mysql::kLastPreparedStatement;
-  Prepare("SELECT id, name FROM people", 1);
+  Prepare("SELECT id, name FROM people", 1, "name");
   OpenCursor(last, "name");  // the server opens statement 1's cursor
   Prepare("SELECT id, ssn FROM people", 2);
   OpenCursor(2, "ssn");
@@ -265,9 +281,74 @@ TEST_F(MaskingFilterTest, LastPreparedIdIsRefusedWhenNotKnown) {
             FilterStatus::kStopIteration);
 }
 
+// A red-team pass found that MariaDB copies a cursor's result into a
+// temporary table whose column definitions name the alias: `SELECT ssn AS
+// s` is prepared with org_name "ssn" but executed with org_name "s", and
+// the fetched rows went out clear.
+TEST_F(MaskingFilterTest, CursorRowsAreMaskedByThePreparesColumnsToo) {
+  filter_.OnIdentity({"analyst", "10.0.0.1"});
+  Prepare("SELECT id, ssn AS s FROM people", 4, "ssn");
+  OpenCursor(4, "s");
+  ASSERT_EQ(Fetch(4), FilterStatus::kContinue);
+  Bytes row = BinaryRow("8", "435-22-3267");
+  ASSERT_EQ(Reply(ReplyKind::kRow, row, true), FilterStatus::kContinue);
+  EXPECT_EQ(row, BinaryRow("8", "XXXXXXXXXXX"));
+}
+
+TEST_F(MaskingFilterTest, AnExecuteWhoseColumnsDoNotLineUpIsRefused) {
+  filter_.OnIdentity({"analyst", "10.0.0.1"});
+  Prepare("SELECT id, ssn FROM people", 4);
+  mysql::StmtExecute execute;
+  execute.statement_id = 4;
+  ASSERT_EQ(filter_.OnCommand(mysql::EncodeStmtExecute(execute), refusal_),
+            FilterStatus::kContinue);
+  Bytes count = mysql::EncodeColumnCount(1);
+  ASSERT_EQ(Reply(ReplyKind::kColumnCount, count), FilterStatus::kContinue);
+  Bytes only = Column("s", mysql::kTypeVarString);
+  ASSERT_EQ(Reply(ReplyKind::kColumnDefinition, only), FilterStatus::kContinue);
+  Bytes row = TextRow({"435-22-3267"});
+  EXPECT_EQ(Reply(ReplyKind::kRow, row, true), FilterStatus::kStopIteration);
+  // An EXECUTE of a statement the filter did not see prepared: the same.
+  execute.statement_id = 77;
+  StartResult(mysql::EncodeStmtExecute(execute));
+  Bytes other = BinaryRow("7", "721-07-4426");
+  EXPECT_EQ(Reply(ReplyKind::kRow, other, true), FilterStatus::kStopIteration);
+}
+
+// A red-team pass found `match` rules read values in the character set the
+// client chose (SET NAMES latin1, character_set_results=NULL): the pattern,
+// UTF-8 bytes, then missed them and the value went out clear.
+TEST_F(MaskingFilterTest, AMatchRuleMasksEntirelyWhatItCannotRead) {
+  filter_.OnIdentity({"analyst", "10.0.0.1"});
+  auto city = [&](uint16_t charset, const std::string& value) {
+    EXPECT_EQ(filter_.OnCommand(Query("SELECT city FROM people"), refusal_),
+              FilterStatus::kContinue);
+    Bytes count = mysql::EncodeColumnCount(1);
+    EXPECT_EQ(Reply(ReplyKind::kColumnCount, count), FilterStatus::kContinue);
+    Bytes column = Column("city", mysql::kTypeVarString, charset);
+    EXPECT_EQ(Reply(ReplyKind::kColumnDefinition, column),
+              FilterStatus::kContinue);
+    Bytes row = TextRow({value});
+    EXPECT_EQ(Reply(ReplyKind::kRow, row), FilterStatus::kContinue);
+    return row;
+  };
+  // utf8mb4, and a binary column's own bytes: the pattern reads them.
+  EXPECT_EQ(city(45, "M\xc3\xbcnchen 1"), TextRow({"******** 1"}));
+  EXPECT_EQ(city(63, "Zug 6300"), TextRow({"Zug ****"}));
+  // latin1 (8): plain ASCII reads the same; else the whole value. utf16
+  // (54): always the whole value.
+  EXPECT_EQ(city(8, "Zug 6300"), TextRow({"Zug ****"}));
+  EXPECT_EQ(city(8, "M\xfcnchen"), TextRow({"*******"}));
+  EXPECT_EQ(city(54, std::string("\0Z\0u\0g", 6)), TextRow({"******"}));
+  // utf8mb3 and latin1: a '?' may stand for a character they lack.
+  EXPECT_EQ(city(33, "Zug 6300"), TextRow({"Zug ****"}));
+  EXPECT_EQ(city(33, "Zug ? 6300"), TextRow({"**********"}));
+  EXPECT_EQ(city(8, "?? 6300"), TextRow({"*******"}));
+}
+
 TEST_F(MaskingFilterTest, AResetConnectionForgetsCursors) {
   filter_.OnIdentity({"analyst", "10.0.0.1"});
-  Prepare("SELECT id, name FROM people", 1);
+  Prepare("SELECT id, name FROM people", 1, "name");
   OpenCursor(1, "name");
   Bytes reset{mysql::kComResetConnection};
   ASSERT_EQ(filter_.OnCommand(reset, refusal_), FilterStatus::kContinue);

@@ -406,6 +406,18 @@ INSTANTIATE_TEST_SUITE_P(
         Attack{"SET @@character_set_connection = 'big5'", R::kSessionSetting},
         Attack{"SET collation_connection = 'gbk_bin'", R::kSessionSetting},
         Attack{"SET character_set_results = utf16", R::kSessionSetting},
+        // Binary results: a text column's stored bytes (UTF-16 ones too)
+        // would arrive marked as a binary column's, which a `match`
+        // rule's UTF-8 pattern reads as is (found by a red-team pass).
+        Attack{"SET NAMES binary", R::kSessionSetting},
+        Attack{"SET NAMES 'binary'", R::kSessionSetting},
+        Attack{"SET CHARACTER SET binary", R::kSessionSetting},
+        Attack{"SET character_set_results = 'binary'", R::kSessionSetting},
+        Attack{"SET @@session.character_set_results = 'BINARY'",
+               R::kSessionSetting},
+        Attack{"SET STATEMENT character_set_results = 'binary' FOR "
+               "SELECT note FROM people",
+               R::kSessionSetting},
         Attack{"SET session_track_system_variables = '*'", R::kSessionSetting},
         Attack{"SET autocommit = 1, sql_mode = ''", R::kSessionSetting},
         Attack{"SHOW BINLOG EVENTS", R::kShow},

@@ -29,6 +29,15 @@ bool IsAllowedCharset(std::string_view name) {
          n == "ascii" || n == "binary";
 }
 
+// Result character sets: the allowed ones but binary. Under binary results
+// a text column arrives as its stored bytes with the charset id of a binary
+// column (63, and _bin collations carry the binary flag too), so the proxy
+// could not tell UTF-16 bytes from a VARBINARY's, and a `match` pattern,
+// written in UTF-8, would miss them.
+bool IsAllowedResultCharset(std::string_view name) {
+  return IsAllowedCharset(name) && Lower(name) != "binary";
+}
+
 bool IsAllowedCollation(std::string_view name) {
   std::string n = Lower(name);
   size_t underscore = n.find('_');
@@ -623,7 +632,9 @@ Refusal Checker::CheckSetVariables(const Statement& stmt) const {
     }
     bool ok = v.kind == ExprKind::kLiteral &&
               v.literal == LiteralKind::kString &&
-              (charset ? IsAllowedCharset(v.text) : IsAllowedCollation(v.text));
+              (n == "character_set_results" ? IsAllowedResultCharset(v.text)
+               : charset                    ? IsAllowedCharset(v.text)
+                                            : IsAllowedCollation(v.text));
     if (!ok) return SessionRefusal(n);
   }
   return std::nullopt;
@@ -714,7 +725,8 @@ Refusal Checker::CheckStatement(const Statement& stmt) {
     case StatementKind::kSet: return CheckSetVariables(stmt);
     case StatementKind::kSetNames:
     case StatementKind::kSetCharset:
-      if (!IsAllowedCharset(stmt.charset) ||
+      // Both set the results' character set too.
+      if (!IsAllowedResultCharset(stmt.charset) ||
           (!stmt.collation.empty() && !IsAllowedCollation(stmt.collation))) {
         return SessionRefusal("the character set to " + stmt.charset);
       }

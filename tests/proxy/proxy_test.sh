@@ -139,6 +139,35 @@ expect "analyst: execute direct (statement id 0xFFFFFFFF) is masked" 0 "masked o
 expect "analyst: a FETCH of statement id 0xFFFFFFFF gets the server's cursor's masking" 0 \
   "masked only" -- masked_only stmt analyst last_id_cursor \
   "SELECT id, name FROM people ORDER BY id" "SELECT id, ssn FROM people ORDER BY id"
+# Found by a red-team pass: MariaDB copies a cursor's rows into a temporary
+# table whose column definitions name the alias, not ssn.
+expect "analyst: cursor rows of an aliased column are masked" 0 "masked only" -- \
+  masked_only stmt analyst cursor "SELECT id, ssn AS s FROM people ORDER BY id"
+expect "analyst: cursor rows of an aliased match column are masked" 0 "card 1234-####" -- \
+  stmt analyst cursor "SELECT note AS n, email AS e FROM people ORDER BY id"
+expect "analyst: cursor rows of an aliased obfuscate column are masked" 0 '0~Zl^7rE~:v~|Qk~' -- \
+  stmt analyst cursor "SELECT note AS n, email AS e FROM people ORDER BY id"
+as_in() {  # as_in CHARSET USER SQL: `as` in another character set
+  AS_CHARSET=$1 as "${@:2}"
+}
+# Found by the same pass: a match rule's pattern is UTF-8 bytes; values sent
+# in another character set are masked whole rather than missed, unless they
+# are plain ASCII, the same bytes in every one of them.
+expect "app stores a non-ASCII note" 0 "" -- as app "
+  CREATE TABLE places (id INT, note VARCHAR(40) CHARACTER SET latin1);
+  INSERT INTO places VALUES (1, 'Zürich 8000')"
+expect "analyst: match rule on a non-ASCII value in utf8mb4" 0 "Zürich ####" -- \
+  as analyst "SELECT note FROM places"
+expect "analyst: the same under latin1 results is masked whole" 0 "###########" -- \
+  as_in latin1 analyst "SELECT note FROM places"
+expect "analyst: and under character_set_results=NULL" 0 "###########" -- \
+  as analyst "SET character_set_results = NULL; SELECT note FROM places"
+expect "analyst: an ASCII value under latin1 is masked in part as before" 0 "card 1234-####" -- \
+  as_in latin1 analyst "SELECT note FROM people WHERE id = 1"
+expect "analyst: binary result sets are refused (SET NAMES binary)" 1 "ERROR 1141" -- \
+  as analyst "SET NAMES binary"
+expect "analyst: a login in the binary character set is refused" 1 "utf8mb4, utf8mb3, latin1 or ascii" -- \
+  as_in binary analyst "SELECT 1"
 expect "analyst: clear columns stay clear" 0 "John" -- \
   as analyst "SELECT name FROM people WHERE id = 1"
 

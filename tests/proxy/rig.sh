@@ -119,11 +119,14 @@ rig_start_proxy() {
 }
 
 # as USER SQL...: the stock mariadb client through the proxy, with USER's
-# certificate from the client CA; tab-separated rows without headers.
+# certificate from the client CA; tab-separated rows without headers. In
+# utf8mb4, which the client otherwise takes from the locale (latin1 under
+# LANG=C), since `match` rules read only UTF-8 values in part.
 as() {
   local user=$1
   shift
-  mariadb --no-defaults -h 127.0.0.1 -P "$proxy_port" -u "$user" \
+  mariadb --no-defaults --default-character-set="${AS_CHARSET:-utf8mb4}" \
+    -h 127.0.0.1 -P "$proxy_port" -u "$user" \
     --ssl-ca="$work/pki/ca.crt" --ssl-cert="$work/pki/$user.crt" \
     --ssl-key="$work/pki/$user.key" --ssl-verify-server-cert -N -B app \
     -e "$*"
