@@ -30,6 +30,7 @@ constexpr std::string_view kTransaction = "transaction";
 constexpr std::string_view kLockingRead = "locking read";
 constexpr std::string_view kSelectInto = "select into";
 constexpr std::string_view kUserVariableAssignment = "user variable assignment";
+constexpr std::string_view kUserVariable = "user variable";
 constexpr std::string_view kFunction = "function";
 constexpr std::string_view kLastInsertId = "last insert id";
 constexpr std::string_view kSessionState = "session state";
@@ -92,7 +93,8 @@ bool IsSessionResultVariable(std::string_view text, std::string_view* reason) {
 // then says what.
 class PrimaryFinder : public sql::AstVisitor {
  public:
-  // `allow_assignment`: `@v := x` is what a SET does anyway.
+  // `allow_assignment`: `@v := x` is what a SET does anyway, and a SET may
+  // read user variables too, since a replica's are never read.
   PrimaryFinder(std::string_view sql, bool allow_assignment)
       : sql_(sql), allow_assignment_(allow_assignment) {}
 
@@ -115,6 +117,13 @@ class PrimaryFinder : public sql::AstVisitor {
         if (IsSessionResultVariable(e.text, &why)) return Found(why);
         return false;
       }
+      case ExprKind::kUserVar:
+        // Only the primary holds every user variable: statements that
+        // assign one as a side effect (`SELECT @v := ...`, INTO @v, a
+        // trigger or a procedure's SET) run there alone. MaxScale's
+        // use_sql_variables_in=master.
+        if (!allow_assignment_) return Found(kUserVariable);
+        return false;
       case ExprKind::kOperator:
         if (e.text == ":=" && !allow_assignment_) {
           return Found(kUserVariableAssignment);

@@ -4,8 +4,9 @@
 //
 // Only a read goes to a replica: exactly one statement, parsed in full, that
 // is a query (SELECT, parenthesised, UNION/INTERSECT/EXCEPT, WITH) and has no
-// locking clause, no INTO, no `@v :=` assignment, no SQL_CALC_FOUND_ROWS, no
-// call of anything but a built-in known to read only its arguments (see
+// locking clause, no INTO, no user variable (only the primary has them all:
+// `SELECT @v := 1` and triggers set them there alone), no SQL_CALC_FOUND_ROWS,
+// no call of anything but a built-in known to read only its arguments (see
 // IsReadOnlyBuiltin; `s.nextval` and `s.currval` count as calls, since
 // under sql_mode=ORACLE they are), and no reference to a system variable that
 // reports this session's earlier statements (@@last_insert_id, @@identity,
@@ -39,7 +40,7 @@ struct RouteDecision {
   // Why, as a short static text from a fixed set (bounded, so fit for a
   // metric label): "read", "session command", "global variable", "write",
   // "ddl", "temporary table", "transaction", "locking read", "select into",
-  // "user variable assignment", "function", "last insert id",
+  // "user variable assignment", "user variable", "function", "last insert id",
   // "session state", "found rows", "set statement", "prepared statement",
   // "call", "do", "show", "explain", "lock tables", "multi-statement",
   // "unparsable".

@@ -51,6 +51,16 @@ expect "one proxy's monitor made the primary writable" 0 "promoted a new primary
   cat "$work/proxy1.err" "$work/proxy2.err"
 leases=$(cat "$work/proxy1.err" "$work/proxy2.err" | grep -c "holds the lease")
 expect "exactly one of the two proxies holds the monitor lease" 0 "" -- test "$leases" -eq 1
+# The lease is a user lock whose name is a session secret: a client that
+# took it first would keep every monitor from deciding. The app account
+# cannot see the monitors' connections (where the name appears in a query).
+no_other_connections_visible() {
+  local n
+  n=$(app_sql "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE USER <> 'app'")
+  [[ $n == 0 ]] || { echo "the app sees $n other connections"; return 1; }
+}
+expect "a client sees no other account's connections, so not the lease's name" 0 "" -- \
+  no_other_connections_visible
 
 marker="COFFER-REPLICA-MARKER-$RANDOM$RANDOM"
 expect "the app writes data with a marker before any replica exists" 0 "" -- app_sql \
@@ -130,8 +140,12 @@ expect "a transaction opened by a multi-statement that failed keeps reads on the
 expect "a temporary table made by a prepared statement keeps reads on the primary" 0 \
   "$primary_id	1" -- app_sql "PREPARE s FROM 'CREATE TEMPORARY TABLE tt (a INT)';
   EXECUTE s; INSERT INTO tt VALUES (1); SELECT @@server_id, COUNT(*) FROM tt"
-expect "session variables reach the replica too" 0 "42" -- \
-  app_sql "SET @answer = 42; SELECT @answer FROM t LIMIT 1"
+expect "session variables reach the replica too" 0 "+05:00	1" -- \
+  app_sql "SET time_zone = '+05:00'; SELECT @@time_zone, @@server_id <> $primary_id"
+# A SELECT that assigns a user variable runs on the primary alone, so reads
+# of user variables go there too (a replica would answer NULL).
+expect "a user variable set by a SELECT is read back" 0 "7	$primary_id" -- \
+  app_sql "SELECT @n := 7; SELECT @n, @@server_id"
 expect "USE reaches the replica too" 0 "3" -- app_sql "USE app; SELECT COUNT(*) FROM t"
 # Masking on a replica's results: the analyst reads masked data there too.
 expect "the analyst's results from a replica are masked like the primary's" 0 "" -- \
