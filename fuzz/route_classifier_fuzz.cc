@@ -29,6 +29,7 @@ bool IsKnownReason(std::string_view reason) {
                                      "locking read",
                                      "select into",
                                      "user variable assignment",
+                                     "user variable",
                                      "function",
                                      "last insert id",
                                      "session state",
