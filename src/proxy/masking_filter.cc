@@ -89,7 +89,6 @@ FilterStatus MaskingFilter::OnCommand(mysql::ByteView payload,
   cursor_requested_ = false;
   statement_id_ = 0;
   current_ = {};
-  plan_complete_ = false;
   preparing_.reset();
   // Which statement the server takes for id 0xFFFFFFFF: the last one a
   // COM_STMT_PREPARE made, until a failed prepare, a close of it, or a
@@ -129,10 +128,17 @@ FilterStatus MaskingFilter::OnCommand(mysql::ByteView payload,
       auto fetch = mysql::ParseStmtFetch(payload);
       std::optional<uint32_t> id;
       if (fetch.ok()) id = Resolve(fetch->statement_id);
+      if (id && cursors_.contains(*id) && !cursors_[*id]) {
+        Refuse(refusal, "reprepared_cursor",
+               "The cursor's columns are not those its statement was "
+               "prepared with (the server prepared it again after a table "
+               "changed); fetch refused, prepare the statement again "
+               "(masking filter).");
+        return FilterStatus::kStopIteration;
+      }
       if (id && cursors_.contains(*id)) {
         statement_id_ = *id;
-        current_ = cursors_[statement_id_];
-        plan_complete_ = true;
+        current_ = *cursors_[statement_id_];
         return FilterStatus::kContinue;
       }
       Log(LogLevel::kWarning, "masking: refused a fetch from an unknown cursor",
@@ -209,10 +215,7 @@ FilterStatus MaskingFilter::OnReply(const mysql::ReplyPacket& packet,
   if (!active_) return FilterStatus::kContinue;
   FilterStatus status = FilterStatus::kContinue;
   switch (packet.kind) {
-    case mysql::ReplyKind::kColumnCount:
-      current_ = {};
-      plan_complete_ = false;
-      break;
+    case mysql::ReplyKind::kColumnCount: current_ = {}; break;
     case mysql::ReplyKind::kColumnDefinition:
       status = OnColumnDefinition(payload, refusal);
       break;
@@ -220,13 +223,12 @@ FilterStatus MaskingFilter::OnReply(const mysql::ReplyPacket& packet,
       // The metadata of a cursor ends here; its rows come with FETCH.
       if (command_ == mysql::kComStmtExecute && cursor_requested_ &&
           (packet.status_flags & mysql::kServerStatusCursorExists) != 0) {
-        if (std::optional<ResultPlan> plan = WithPreparedColumns(current_)) {
-          cursors_[statement_id_] = std::move(*plan);
-        } else {
-          // Left unknown: its FETCHes are refused.
+        cursors_[statement_id_] = WithPreparedColumns(current_);
+        if (!cursors_[statement_id_]) {
           Log(LogLevel::kWarning,
-              "masking: a cursor's columns do not line up with those its "
-              "statement was prepared with; its rows will be refused",
+              "masking: a cursor's columns are not those its statement was "
+              "prepared with (the server prepared it again); its rows will "
+              "be refused",
               {{"account", account_}});
         }
       }
@@ -270,8 +272,13 @@ bool MaskingFilter::PatternCanRead(MatchInput input,
 std::optional<MaskingFilter::ResultPlan> MaskingFilter::WithPreparedColumns(
     const ResultPlan& executed) const {
   auto prepared = prepared_.find(statement_id_);
+  // The server prepares a statement again when a table it reads changed
+  // (an analyst can drop and create temporary tables that shadow others):
+  // a name may then stand for another table's column than at the prepare.
+  // Each column must come from the same schema and table, under the same
+  // name, as the prepare said.
   if (prepared == prepared_.end() ||
-      prepared->second.rules.size() != executed.rules.size()) {
+      prepared->second.origins != executed.origins) {
     return std::nullopt;
   }
   ResultPlan plan = executed;
@@ -299,9 +306,11 @@ FilterStatus MaskingFilter::OnColumnDefinition(mysql::ByteView payload,
                       identity_.user, identity_.host);
   if (rule != nullptr && !mysql::IsStringType(column->type)) {
     // MaxScale passes such values on unmasked; Coffer refuses the result.
-    Log(LogLevel::kError,
+    // A warning: a client can cause it too, with an alias or a temporary
+    // table's column named like a masked one.
+    Log(LogLevel::kWarning,
         "masking: a rule matches a column that is not a string; result "
-        "refused (fix the rules)",
+        "refused (fix the rules, unless a client named a column so)",
         {{"rule", static_cast<int64_t>(rule->index())},
          {"target", rule->Describe()},
          {"type", static_cast<int64_t>(column->type)},
@@ -315,6 +324,8 @@ FilterStatus MaskingFilter::OnColumnDefinition(mysql::ByteView payload,
   current_.rules.push_back(rule);
   current_.types.push_back(column->type);
   current_.inputs.push_back(InputOf(column->charset));
+  current_.origins.push_back(column->schema + '\0' + column->org_table + '\0' +
+                             column->name);
   current_.masks_any = current_.masks_any || rule != nullptr;
   return FilterStatus::kContinue;
 }
@@ -322,18 +333,6 @@ FilterStatus MaskingFilter::OnColumnDefinition(mysql::ByteView payload,
 FilterStatus MaskingFilter::OnRow(const mysql::ReplyPacket& packet,
                                   std::span<uint8_t> payload,
                                   Refusal& refusal) {
-  if (command_ == mysql::kComStmtExecute && !plan_complete_) {
-    std::optional<ResultPlan> plan = WithPreparedColumns(current_);
-    if (!plan) {
-      Refuse(refusal, "bad_row",
-             "The columns of the executed statement do not line up with "
-             "those it was prepared with (masking filter); prepare it "
-             "again.");
-      return FilterStatus::kStopIteration;
-    }
-    current_ = std::move(*plan);
-    plan_complete_ = true;
-  }
   if (!current_.masks_any) return FilterStatus::kContinue;
   auto spans = packet.binary
                    ? mysql::BinaryRowValues(payload, current_.types)

@@ -12,9 +12,11 @@
 //   (COM_STMT_FETCH, with the columns its EXECUTE announced; statement id
 //   0xFFFFFFFF, MariaDB's "last prepared statement", is resolved as the
 //   server resolves it, or refused when the filter cannot tell);
-// - an executed statement's columns are also masked by the rules its
-//   COM_STMT_PREPARE reply matched: a cursor's rows come from a temporary
-//   table whose definitions name the alias (`ssn AS s` has org_name "s");
+// - a cursor's columns are also masked by the rules its COM_STMT_PREPARE
+//   reply matched: its rows come from a temporary table whose definitions
+//   name the alias (`ssn AS s` has org_name "s"); a cursor whose columns
+//   do not come from the schema, table and name the prepare said (the
+//   server prepared it again) is refused;
 // - a `match` rule's pattern (UTF-8, matched on bytes) only reads values
 //   that are the same bytes in UTF-8: sent as utf8mb4 or a binary column's
 //   own bytes, as utf8mb3 without a '?' (which may stand for a character
@@ -40,6 +42,7 @@
 #include <memory>
 #include <optional>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "masking/rules.h"
@@ -78,6 +81,8 @@ class MaskingFilter final : public Filter {
     std::vector<const masking::Rule*> rules;
     std::vector<uint8_t> types;
     std::vector<MatchInput> inputs;
+    // "schema\0org_table\0name" of each column.
+    std::vector<std::string> origins;
     bool masks_any = false;
   };
 
@@ -96,8 +101,8 @@ class MaskingFilter final : public Filter {
   // Whether a `match` pattern, UTF-8 bytes, reads `value` as it would the
   // value in UTF-8.
   static bool PatternCanRead(MatchInput input, std::span<const char> value);
-  // `executed` with the rules the statement's prepare reply matched added;
-  // nullopt when the two lists of columns do not line up.
+  // A cursor's `executed` plan with the rules its statement's prepare
+  // reply matched added; nullopt when the columns are not the prepare's.
   std::optional<ResultPlan> WithPreparedColumns(
       const ResultPlan& executed) const;
   void Refuse(Refusal& refusal, std::string_view reason, std::string message,
@@ -118,14 +123,13 @@ class MaskingFilter final : public Filter {
   uint32_t statement_id_ = 0;
   bool cursor_requested_ = false;
   ResultPlan current_;
-  // current_ already holds the prepare's rules (an EXECUTE's rows).
-  bool plan_complete_ = false;
   // The statement a COM_STMT_PREPARE reply is about.
   std::optional<uint32_t> preparing_;
   // Column plans of prepared statements and of open cursors, by statement
   // id, for COM_STMT_EXECUTE and COM_STMT_FETCH.
   std::map<uint32_t, ResultPlan> prepared_;
-  std::map<uint32_t, ResultPlan> cursors_;
+  // nullopt: a cursor whose columns are not its prepare's; FETCH refused.
+  std::map<uint32_t, std::optional<ResultPlan>> cursors_;
   // The statement the server takes for id 0xFFFFFFFF, when known.
   std::optional<uint32_t> last_prepared_;
 };

@@ -6,7 +6,8 @@
 //   stmt_client HOST PORT USER CA CERT KEY MODE SQL [PARAM...]
 //   MODE: text | binary | cursor | change_user | big | direct (execute
 //   direct, statement id 0xFFFFFFFF) | last_id_cursor (SQL and a second
-//   SQL as PARAM: see RunLastIdCursor)
+//   SQL as PARAM: see RunLastIdCursor) | reprepare_cursor (SQL, then the
+//   statement and a second SQL as PARAMs: see RunReprepareCursor)
 //
 // Prints each row tab-separated ("NULL" for NULL), then exits 0; on an
 // error prints "ERROR CODE (SQLSTATE): MESSAGE" on stdout and exits 1.
@@ -129,6 +130,25 @@ int RunLastIdCursor(MYSQL* mysql, const std::string& first,
   return result;
 }
 
+// An attack on the masking filter's cursors: `setup` (text), then
+// `statement` prepared, then `between` (text: DDL on temporary tables, so
+// that the server prepares the statement again and its names stand for
+// other tables' columns), then `statement` executed with a cursor.
+int RunReprepareCursor(MYSQL* mysql, const std::string& setup,
+                       const std::string& statement,
+                       const std::string& between) {
+  if (RunText(mysql, setup) != 0) return 1;
+  MYSQL_STMT* stmt = mysql_stmt_init(mysql);
+  if (stmt == nullptr) return Fail(mysql);
+  AskForCursor(stmt);
+  if (mysql_stmt_prepare(stmt, statement.data(), statement.size()) != 0) {
+    return FailStmt(stmt);
+  }
+  if (RunText(mysql, between) != 0) return 1;
+  if (mysql_stmt_execute(stmt) != 0) return FailStmt(stmt);
+  return PrintRowsAndClose(stmt);
+}
+
 int PrintRowsAndClose(MYSQL_STMT* stmt) {
   MYSQL_RES* meta = mysql_stmt_result_metadata(stmt);
   if (meta == nullptr) {
@@ -148,11 +168,17 @@ int PrintRowsAndClose(MYSQL_STMT* stmt) {
     results[i].length = &lengths[i];
     results[i].is_null = &nulls[i];
   }
-  if (mysql_stmt_bind_result(stmt, results.data()) != 0) return FailStmt(stmt);
+  if (mysql_stmt_bind_result(stmt, results.data()) != 0) {
+    mysql_free_result(meta);
+    return FailStmt(stmt);
+  }
   for (;;) {
     const int fetched = mysql_stmt_fetch(stmt);
     if (fetched == MYSQL_NO_DATA) break;
-    if (fetched == 1) return FailStmt(stmt);
+    if (fetched == 1) {
+      mysql_free_result(meta);
+      return FailStmt(stmt);
+    }
     for (unsigned i = 0; i < columns; ++i) {
       if (i > 0) std::printf("\t");
       if (nulls[i]) {
@@ -200,6 +226,8 @@ int main(int argc, char** argv) {
     result = RunDirect(mysql, sql);
   } else if (mode == "last_id_cursor" && params.size() == 1) {
     result = RunLastIdCursor(mysql, sql, params[0]);
+  } else if (mode == "reprepare_cursor" && params.size() == 2) {
+    result = RunReprepareCursor(mysql, sql, params[0], params[1]);
   } else if (mode == "change_user") {
     // A new session for the same account, then the query.
     if (mysql_change_user(mysql, argv[3], "", "app") != 0) {
