@@ -324,8 +324,11 @@ FilterStatus MaskingFilter::OnColumnDefinition(mysql::ByteView payload,
   current_.rules.push_back(rule);
   current_.types.push_back(column->type);
   current_.inputs.push_back(InputOf(column->charset));
-  current_.origins.push_back(column->schema + '\0' + column->org_table + '\0' +
-                             column->name);
+  if (command_ == mysql::kComStmtPrepare || cursor_requested_) {
+    // Only cursors compare them (WithPreparedColumns).
+    current_.origins.push_back(column->schema + '\0' + column->org_table +
+                               '\0' + column->name);
+  }
   current_.masks_any = current_.masks_any || rule != nullptr;
   return FilterStatus::kContinue;
 }

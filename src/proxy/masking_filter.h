@@ -81,7 +81,7 @@ class MaskingFilter final : public Filter {
     std::vector<const masking::Rule*> rules;
     std::vector<uint8_t> types;
     std::vector<MatchInput> inputs;
-    // "schema\0org_table\0name" of each column.
+    // "schema\0org_table\0name" of each column of a prepare or a cursor.
     std::vector<std::string> origins;
     bool masks_any = false;
   };
