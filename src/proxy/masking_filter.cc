@@ -227,8 +227,9 @@ FilterStatus MaskingFilter::OnReply(const mysql::ReplyPacket& packet,
         if (!cursors_[statement_id_]) {
           Log(LogLevel::kWarning,
               "masking: a cursor's columns are not those its statement was "
-              "prepared with (the server prepared it again); its rows will "
-              "be refused",
+              "prepared with (the server prepared it again), or a masked "
+              "column's value would not be a string; its rows will be "
+              "refused",
               {{"account", account_}});
         }
       }
@@ -271,23 +272,34 @@ bool MaskingFilter::PatternCanRead(MatchInput input,
 
 std::optional<MaskingFilter::ResultPlan> MaskingFilter::WithPreparedColumns(
     const ResultPlan& executed) const {
-  auto prepared = prepared_.find(statement_id_);
-  // The server prepares a statement again when a table it reads changed
-  // (an analyst can drop and create temporary tables that shadow others):
-  // a name may then stand for another table's column than at the prepare.
-  // Each column must come from the same schema and table, under the same
-  // name, as the prepare said.
-  if (prepared == prepared_.end() ||
-      prepared->second.origins != executed.origins) {
-    return std::nullopt;
-  }
+  auto found = prepared_.find(statement_id_);
+  if (found == prepared_.end()) return std::nullopt;
+  const ResultPlan& prepared = found->second;
+  if (prepared.origins.size() != executed.origins.size()) return std::nullopt;
   ResultPlan plan = executed;
+  plan.masks_any = false;
   for (size_t i = 0; i < plan.rules.size(); ++i) {
-    const masking::Rule* rule = prepared->second.rules[i];
-    if (plan.rules[i] != nullptr || rule == nullptr) continue;
-    if (!mysql::IsStringType(plan.types[i])) return std::nullopt;
+    const Origin& before = prepared.origins[i];
+    const Origin& now = executed.origins[i];
+    if (before.name != now.name) return std::nullopt;
+    // The execute's org_name is the alias, and its rule (plan.rules[i])
+    // may be another column's: `email AS note` would be masked by note's
+    // rule. The real column is the prepare's org_name in the execute's
+    // table: the server prepares a statement again when a table it reads
+    // changed, and temporary tables can shadow others, so that `salary AS
+    // s` read x.salary at the prepare and app.pay.salary at the execute.
+    // Either table's rule masks more than none; the alias's rule only when
+    // neither applies (a false positive, never a leak).
+    const masking::Rule* rule =
+        rules_->RuleFor({now.schema, now.org_table, before.org_name},
+                        identity_.user, identity_.host);
+    if (rule == nullptr) rule = prepared.rules[i];
+    if (rule == nullptr) rule = plan.rules[i];
+    if (rule != nullptr && !mysql::IsStringType(plan.types[i])) {
+      return std::nullopt;
+    }
     plan.rules[i] = rule;
-    plan.masks_any = true;
+    plan.masks_any = plan.masks_any || rule != nullptr;
   }
   return plan;
 }
@@ -325,9 +337,8 @@ FilterStatus MaskingFilter::OnColumnDefinition(mysql::ByteView payload,
   current_.types.push_back(column->type);
   current_.inputs.push_back(InputOf(column->charset));
   if (command_ == mysql::kComStmtPrepare || cursor_requested_) {
-    // Only cursors compare them (WithPreparedColumns).
-    current_.origins.push_back(column->schema + '\0' + column->org_table +
-                               '\0' + column->name);
+    current_.origins.push_back(
+        {column->schema, column->org_table, column->name, column->org_name});
   }
   current_.masks_any = current_.masks_any || rule != nullptr;
   return FilterStatus::kContinue;

@@ -12,11 +12,12 @@
 //   (COM_STMT_FETCH, with the columns its EXECUTE announced; statement id
 //   0xFFFFFFFF, MariaDB's "last prepared statement", is resolved as the
 //   server resolves it, or refused when the filter cannot tell);
-// - a cursor's columns are also masked by the rules its COM_STMT_PREPARE
-//   reply matched: its rows come from a temporary table whose definitions
-//   name the alias (`ssn AS s` has org_name "s"); a cursor whose columns
-//   do not come from the schema, table and name the prepare said (the
-//   server prepared it again) is refused;
+// - a cursor's rows come from a temporary table whose definitions name the
+//   alias (`ssn AS s` has org_name "s"), so each cursor column is masked
+//   by the rule of its real column: the execute's schema and table with
+//   the org_name of the prepare (the server may have prepared the
+//   statement again since, for other tables); a cursor whose column names
+//   are not the prepare's is refused;
 // - a `match` rule's pattern (UTF-8, matched on bytes) only reads values
 //   that are the same bytes in UTF-8: sent as utf8mb4 or a binary column's
 //   own bytes, as utf8mb3 without a '?' (which may stand for a character
@@ -76,13 +77,21 @@ class MaskingFilter final : public Filter {
     kUntrusted,   // another character set: mask the whole value
   };
 
+  // Where a column's values come from, as its definition says.
+  struct Origin {
+    std::string schema;
+    std::string org_table;
+    std::string name;      // the alias, if any
+    std::string org_name;  // a cursor's: the alias again (see .cc)
+  };
+
   // For each column of a result: the rule that masks it, or null.
   struct ResultPlan {
     std::vector<const masking::Rule*> rules;
     std::vector<uint8_t> types;
     std::vector<MatchInput> inputs;
-    // "schema\0org_table\0name" of each column of a prepare or a cursor.
-    std::vector<std::string> origins;
+    // Of a prepare's or a cursor's columns only (WithPreparedColumns).
+    std::vector<Origin> origins;
     bool masks_any = false;
   };
 

@@ -320,7 +320,7 @@ TEST_F(MaskingFilterTest, CursorRowsAreMaskedByThePreparesColumnsToo) {
 // it reads changed: with temporary tables that shadow others, `salary AS s`
 // read x.salary at the prepare (no rule) and app.pay.salary at the
 // execute, where the cursor's definitions name the alias (no rule either).
-TEST_F(MaskingFilterTest, ACursorWhoseColumnsMovedToAnotherTableIsRefused) {
+TEST_F(MaskingFilterTest, ACursorIsMaskedByItsRealColumnAfterAPrepareAgain) {
   filter_.OnIdentity({"analyst", "10.0.0.1"});
   mysql::ColumnDefinition prepared = Definition("salary");
   prepared.table = prepared.org_table = "x";
@@ -330,11 +330,50 @@ TEST_F(MaskingFilterTest, ACursorWhoseColumnsMovedToAnotherTableIsRefused) {
   mysql::ColumnDefinition executed = Definition("s");
   executed.table = executed.org_table = "pay";
   OpenCursor(4, executed);
+  ASSERT_EQ(Fetch(4), FilterStatus::kContinue);
+  Bytes row = BinaryRow("8", "100000");
+  ASSERT_EQ(Reply(ReplyKind::kRow, row, true), FilterStatus::kContinue);
+  EXPECT_EQ(row, BinaryRow("8", "000000"));
+}
+
+// And the pass after: the alias's rule is another column's. `ssn AS city`
+// was masked by city's match rule, which left most of the value clear.
+TEST_F(MaskingFilterTest, ACursorIsMaskedByItsRealColumnNotItsAlias) {
+  filter_.OnIdentity({"analyst", "10.0.0.1"});
+  mysql::ColumnDefinition prepared = Definition("ssn");
+  prepared.name = "city";
+  Prepare("SELECT id, ssn AS city FROM people", 4, prepared);
+  OpenCursor(4, "city");
+  ASSERT_EQ(Fetch(4), FilterStatus::kContinue);
+  Bytes row = BinaryRow("8", "721-07-4426");
+  ASSERT_EQ(Reply(ReplyKind::kRow, row, true), FilterStatus::kContinue);
+  EXPECT_EQ(row, BinaryRow("8", "XXXXXXXXXXX"));
+}
+
+TEST_F(MaskingFilterTest, ACursorWhoseColumnsAreNotThePreparesIsRefused) {
+  filter_.OnIdentity({"analyst", "10.0.0.1"});
+  Prepare("SELECT * FROM t", 4, "name");
+  OpenCursor(4, "ssn");
   EXPECT_EQ(Fetch(4), FilterStatus::kStopIteration);
   EXPECT_NE(refusal_.message.find("prepared it again"), std::string::npos);
   // A cursor of a statement the filter did not see prepared: the same.
   OpenCursor(77, "s");
   EXPECT_EQ(Fetch(77), FilterStatus::kStopIteration);
+}
+
+// A derived table's columns: the prepare names the derived table, the
+// cursor the base table (a review of the first fix refused these).
+TEST_F(MaskingFilterTest, ACursorOverADerivedTableIsServed) {
+  filter_.OnIdentity({"analyst", "10.0.0.1"});
+  mysql::ColumnDefinition prepared = Definition("name");
+  prepared.table = prepared.org_table = "d";
+  Prepare("SELECT id, name FROM (SELECT id, name FROM people) d", 4,
+          prepared);
+  OpenCursor(4, "name");
+  ASSERT_EQ(Fetch(4), FilterStatus::kContinue);
+  Bytes row = BinaryRow("8", "Ann");
+  ASSERT_EQ(Reply(ReplyKind::kRow, row, true), FilterStatus::kContinue);
+  EXPECT_EQ(row, BinaryRow("8", "Ann"));
 }
 
 // A statement executed without a cursor keeps its real column names: its

@@ -144,7 +144,10 @@ int RunReprepareCursor(MYSQL* mysql, const std::string& setup,
   if (mysql_stmt_prepare(stmt, statement.data(), statement.size()) != 0) {
     return FailStmt(stmt);
   }
-  if (RunText(mysql, between) != 0) return 1;
+  if (RunText(mysql, between) != 0) {
+    mysql_stmt_close(stmt);
+    return 1;
+  }
   if (mysql_stmt_execute(stmt) != 0) return FailStmt(stmt);
   return PrintRowsAndClose(stmt);
 }
