@@ -16,8 +16,9 @@
 //   alias (`ssn AS s` has org_name "s"), so each cursor column is masked
 //   by the rule of its real column: the execute's schema and table with
 //   the org_name of the prepare (the server may have prepared the
-//   statement again since, for other tables); a cursor whose column names
-//   are not the prepare's is refused;
+//   statement again since, for other tables); a cursor whose columns are
+//   not the prepare's by schema, table (as the statement names it) and
+//   name is refused;
 // - a `match` rule's pattern (UTF-8, matched on bytes) only reads values
 //   that are the same bytes in UTF-8: sent as utf8mb4 or a binary column's
 //   own bytes, as utf8mb3 without a '?' (which may stand for a character
@@ -80,6 +81,7 @@ class MaskingFilter final : public Filter {
   // Where a column's values come from, as its definition says.
   struct Origin {
     std::string schema;
+    std::string table;  // as the statement names it (an alias, if any)
     std::string org_table;
     std::string name;      // the alias, if any
     std::string org_name;  // a cursor's: the alias again (see .cc)

@@ -149,9 +149,8 @@ expect "analyst: cursor rows of an aliased obfuscate column are masked" 0 '0~Zl^
   stmt analyst cursor "SELECT note AS n, email AS e FROM people ORDER BY id"
 # Found by the next pass: the server prepares a statement again when its
 # tables changed. Temporary tables that shadow app.people made `email AS e`
-# read x.email at the prepare and app.people.email at the execute. The
-# cursor is masked by its real column's rule: the execute's table, the
-# prepare's column.
+# read x.email at the prepare and app.people.email at the execute: the
+# column's table changed, and the cursor is refused.
 without_clear_email() {  # without_clear_email COMMAND...: its output, no email in clear
   local out rc
   out=$("$@")
@@ -161,8 +160,8 @@ without_clear_email() {  # without_clear_email COMMAND...: its output, no email 
   echo "LEAKED"
   return 0
 }
-expect "analyst: a cursor whose statement the server prepared again for other tables is masked" 0 \
-  '0~Zl^7rE~:v~|Qk~' -- without_clear_email stmt analyst reprepare_cursor \
+expect "analyst: a cursor whose statement the server prepared again for other tables is refused" 1 \
+  "prepared it again" -- without_clear_email stmt analyst reprepare_cursor \
   "CREATE TEMPORARY TABLE people (id INT); INSERT INTO people VALUES (1), (2);
    CREATE TEMPORARY TABLE x (id INT, email VARCHAR(80))" \
   "SELECT people.id, email AS e FROM people JOIN x USING (id)" \
@@ -175,6 +174,25 @@ expect "analyst: a cursor column aliased like another masked column keeps its ow
   "SELECT id, email AS note FROM people ORDER BY id"
 expect "analyst: the same with ssn aliased as note" 0 "masked only" -- \
   masked_only stmt analyst cursor "SELECT id, ssn AS note FROM people ORDER BY id"
+# Found by a ninth pass: after a prepare again, t.* gave a column fewer and
+# u.* one more, so that p.ssn's place held u.n, and ssn came back clear.
+without_clear_ssn() {  # without_clear_ssn COMMAND...: its output, no ssn in clear
+  local out rc
+  out=$("$@")
+  rc=$?
+  echo "$out"
+  ! grep -q "721-07-4426" <<<"$out" && return "$rc"
+  echo "LEAKED"
+  return 0
+}
+expect "analyst: a cursor whose star expansions moved a masked item is refused" 1 \
+  "prepared it again" -- without_clear_ssn stmt analyst reprepare_cursor \
+  "CREATE TEMPORARY TABLE t (x INT, n VARCHAR(20)); INSERT INTO t VALUES (1, 'a');
+   CREATE TEMPORARY TABLE u (y INT); INSERT INTO u VALUES (1)" \
+  "SELECT t.*, p.ssn AS n, u.* FROM t, people p, u" \
+  "DROP TEMPORARY TABLE t; DROP TEMPORARY TABLE u;
+   CREATE TEMPORARY TABLE t (x INT); INSERT INTO t VALUES (1);
+   CREATE TEMPORARY TABLE u (n VARCHAR(20), y INT); INSERT INTO u VALUES ('b', 1)"
 expect "analyst: a cursor over a derived table of clear columns is served" 0 "John" -- \
   stmt analyst cursor "SELECT id, name FROM (SELECT id, name FROM people) d ORDER BY id"
 as_in() {  # as_in CHARSET USER SQL: `as` in another character set
