@@ -212,6 +212,18 @@ expect "analyst: and under character_set_results=NULL" 0 "###########" -- \
   as analyst "SET character_set_results = NULL; SELECT note FROM places"
 expect "analyst: an ASCII value under latin1 is masked in part as before" 0 "card 1234-####" -- \
   as_in latin1 analyst "SELECT note FROM people WHERE id = 1"
+# Found by a tenth pass: the server converts a cursor's rows to the
+# character set of each FETCH, not of the EXECUTE whose definitions the
+# filter read; a utf16 note fetched after SET character_set_results = NULL
+# came back clear.
+expect "app stores a utf16 note" 0 "" -- as app "
+  CREATE TABLE notes16 (note VARCHAR(40) CHARACTER SET utf16);
+  INSERT INTO notes16 VALUES ('call 1234')"
+expect "analyst: a cursor's match column fetched after a charset change is masked whole" 0 \
+  "##################" -- stmt analyst cursor_then "SELECT note FROM notes16" \
+  "SET character_set_results = NULL"
+expect "analyst: fetched right after its EXECUTE, masked in part as before" 0 "call ####" -- \
+  stmt analyst cursor "SELECT note FROM notes16"
 expect "analyst: binary result sets are refused (SET NAMES binary)" 1 "ERROR 1141" -- \
   as analyst "SET NAMES binary"
 expect "analyst: a login in the binary character set is refused" 1 "utf8mb4, utf8mb3, latin1 or ascii" -- \

@@ -7,7 +7,9 @@
 //   MODE: text | binary | cursor | change_user | big | direct (execute
 //   direct, statement id 0xFFFFFFFF) | last_id_cursor (SQL and a second
 //   SQL as PARAM: see RunLastIdCursor) | reprepare_cursor (SQL, then the
-//   statement and a second SQL as PARAMs: see RunReprepareCursor)
+//   statement and a second SQL as PARAMs: see RunReprepareCursor) |
+//   cursor_then (SQL with a cursor, then a text SQL as PARAM before the
+//   first FETCH)
 //
 // Prints each row tab-separated ("NULL" for NULL), then exits 0; on an
 // error prints "ERROR CODE (SQLSTATE): MESSAGE" on stdout and exits 1.
@@ -152,6 +154,25 @@ int RunReprepareCursor(MYSQL* mysql, const std::string& setup,
   return PrintRowsAndClose(stmt);
 }
 
+// An attack on the masking filter's cursors: `statement` executed with a
+// cursor, then `between` (text, e.g. a change of character_set_results),
+// then the rows fetched.
+int RunCursorThen(MYSQL* mysql, const std::string& statement,
+                  const std::string& between) {
+  MYSQL_STMT* stmt = mysql_stmt_init(mysql);
+  if (stmt == nullptr) return Fail(mysql);
+  AskForCursor(stmt);
+  if (mysql_stmt_prepare(stmt, statement.data(), statement.size()) != 0 ||
+      mysql_stmt_execute(stmt) != 0) {
+    return FailStmt(stmt);
+  }
+  if (RunText(mysql, between) != 0) {
+    mysql_stmt_close(stmt);
+    return 1;
+  }
+  return PrintRowsAndClose(stmt);
+}
+
 int PrintRowsAndClose(MYSQL_STMT* stmt) {
   MYSQL_RES* meta = mysql_stmt_result_metadata(stmt);
   if (meta == nullptr) {
@@ -229,6 +250,8 @@ int main(int argc, char** argv) {
     result = RunDirect(mysql, sql);
   } else if (mode == "last_id_cursor" && params.size() == 1) {
     result = RunLastIdCursor(mysql, sql, params[0]);
+  } else if (mode == "cursor_then" && params.size() == 1) {
+    result = RunCursorThen(mysql, sql, params[0]);
   } else if (mode == "reprepare_cursor" && params.size() == 2) {
     result = RunReprepareCursor(mysql, sql, params[0], params[1]);
   } else if (mode == "change_user") {
