@@ -86,7 +86,6 @@ void MaskingFilter::Refuse(Refusal& refusal, std::string_view reason,
 FilterStatus MaskingFilter::OnCommand(mysql::ByteView payload,
                                       Refusal& refusal) {
   command_ = payload.empty() ? 0 : payload[0];
-  if (command_ != mysql::kComStmtFetch) ++commands_;
   cursor_requested_ = false;
   statement_id_ = 0;
   current_ = {};
@@ -140,13 +139,6 @@ FilterStatus MaskingFilter::OnCommand(mysql::ByteView payload,
       if (id && cursors_.contains(*id)) {
         statement_id_ = *id;
         current_ = *cursors_[statement_id_];
-        // The server converts a cursor's rows to character_set_results as
-        // it is at each FETCH, not at the EXECUTE whose definitions named
-        // the character set (found by a tenth red-team pass).
-        if (current_.opened_at != commands_) {
-          std::fill(current_.inputs.begin(), current_.inputs.end(),
-                    MatchInput::kUntrusted);
-        }
         return FilterStatus::kContinue;
       }
       Log(LogLevel::kWarning, "masking: refused a fetch from an unknown cursor",
@@ -233,7 +225,14 @@ FilterStatus MaskingFilter::OnReply(const mysql::ReplyPacket& packet,
           (packet.status_flags & mysql::kServerStatusCursorExists) != 0) {
         cursors_[statement_id_] = WithPreparedColumns(current_);
         if (cursors_[statement_id_]) {
-          cursors_[statement_id_]->opened_at = commands_;
+          // The server converts a cursor's rows to character_set_results
+          // as it is at each FETCH, not as the definitions say: a SET
+          // between EXECUTE and FETCH, or SET STATEMENT character_set_
+          // results=... FOR the cursor's SELECT, changed it (found by the
+          // tenth and eleventh red-team passes). No pattern reads them.
+          std::fill(cursors_[statement_id_]->inputs.begin(),
+                    cursors_[statement_id_]->inputs.end(),
+                    MatchInput::kUntrusted);
         } else {
           Log(LogLevel::kWarning,
               "masking: a cursor's columns are not those its statement was "

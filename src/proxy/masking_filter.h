@@ -25,8 +25,8 @@
 //   utf8mb3 lacks), or as latin1 or ascii in plain ASCII without a '?'.
 //   Any other value (non-ASCII latin1, a utf16 column under
 //   character_set_results=NULL) is masked entirely, and so is every value
-//   of a cursor's `match` column fetched after another command, which may
-//   have changed the character set its rows come in;
+//   of a cursor's `match` column: the server converts a cursor's rows to
+//   the character set in force at each FETCH, which the filter cannot know;
 // - a rule that matches a column that is not a string is a configuration
 //   error: the result is refused, never passed on unmasked;
 // - commands the filter cannot follow (COM_STMT_BULK_EXECUTE, a FETCH of
@@ -97,8 +97,6 @@ class MaskingFilter final : public Filter {
     // Of a prepare's or a cursor's columns only (WithPreparedColumns).
     std::vector<Origin> origins;
     bool masks_any = false;
-    // A cursor's: commands_ when its EXECUTE was sent.
-    uint64_t opened_at = 0;
   };
 
   // Forgets what the server forgets on COM_CHANGE_USER and
@@ -133,9 +131,6 @@ class MaskingFilter final : public Filter {
   // From the server's last status flags; unknown before the first reply.
   std::optional<bool> no_backslash_escapes_;
 
-  // Commands other than COM_STMT_FETCH so far: any of them may have
-  // changed character_set_results, in which a cursor's later rows come.
-  uint64_t commands_ = 0;
   // The command whose reply is being read.
   uint8_t command_ = 0;
   uint32_t statement_id_ = 0;

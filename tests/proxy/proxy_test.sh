@@ -143,7 +143,7 @@ expect "analyst: a FETCH of statement id 0xFFFFFFFF gets the server's cursor's m
 # table whose column definitions name the alias, not ssn.
 expect "analyst: cursor rows of an aliased column are masked" 0 "masked only" -- \
   masked_only stmt analyst cursor "SELECT id, ssn AS s FROM people ORDER BY id"
-expect "analyst: cursor rows of an aliased match column are masked" 0 "card 1234-####" -- \
+expect "analyst: cursor rows of an aliased match column are masked (whole, in a cursor)" 0 "##############" -- \
   stmt analyst cursor "SELECT note AS n, email AS e FROM people ORDER BY id"
 expect "analyst: cursor rows of an aliased obfuscate column are masked" 0 '0~Zl^7rE~:v~|Qk~' -- \
   stmt analyst cursor "SELECT note AS n, email AS e FROM people ORDER BY id"
@@ -222,7 +222,12 @@ expect "app stores a utf16 note" 0 "" -- as app "
 expect "analyst: a cursor's match column fetched after a charset change is masked whole" 0 \
   "##################" -- stmt analyst cursor_then "SELECT note FROM notes16" \
   "SET character_set_results = NULL"
-expect "analyst: fetched right after its EXECUTE, masked in part as before" 0 "call ####" -- \
+# And by the next: SET STATEMENT ... FOR the cursor's SELECT gave its
+# definitions one character set, the rows fetched right after another.
+expect "analyst: a cursor over SET STATEMENT character_set_results masks match columns whole" 0 \
+  "##################" -- stmt analyst reprepare_cursor "SET character_set_results = NULL" \
+  "SET STATEMENT character_set_results = 'utf8mb4' FOR SELECT note FROM notes16" "DO 1"
+expect "analyst: so does every cursor's match column" 0 "#########" -- \
   stmt analyst cursor "SELECT note FROM notes16"
 expect "analyst: binary result sets are refused (SET NAMES binary)" 1 "ERROR 1141" -- \
   as analyst "SET NAMES binary"
