@@ -34,6 +34,28 @@ bool OneOf(uint16_t id, std::span<const uint16_t> ids) {
   return std::find(ids.begin(), ids.end(), id) != ids.end();
 }
 
+// Well-formed UTF-8 without NUL: text as a UTF-8 pattern reads it.
+bool IsUtf8Text(std::span<const char> bytes) {
+  size_t i = 0;
+  while (i < bytes.size()) {
+    const auto lead = static_cast<unsigned char>(bytes[i]);
+    if (lead == 0) return false;
+    size_t length = lead < 0x80                     ? 1
+                    : (lead >= 0xC2 && lead < 0xE0) ? 2
+                    : (lead >= 0xE0 && lead < 0xF0) ? 3
+                    : (lead >= 0xF0 && lead < 0xF5) ? 4
+                                                    : 0;
+    if (length == 0 || i + length > bytes.size()) return false;
+    for (size_t k = 1; k < length; ++k) {
+      if ((static_cast<unsigned char>(bytes[i + k]) & 0xC0) != 0x80) {
+        return false;
+      }
+    }
+    i += length;
+  }
+  return true;
+}
+
 }  // namespace
 
 MaskingFilter::MaskingFilter(std::shared_ptr<const masking::RuleSet> rules,
@@ -254,9 +276,8 @@ FilterStatus MaskingFilter::OnReply(const mysql::ReplyPacket& packet,
 }
 
 MaskingFilter::MatchInput MaskingFilter::InputOf(uint16_t charset) {
-  if (charset == kBinaryCollation || OneOf(charset, kUtf8mb4Collations)) {
-    return MatchInput::kExact;
-  }
+  if (charset == kBinaryCollation) return MatchInput::kBinary;
+  if (OneOf(charset, kUtf8mb4Collations)) return MatchInput::kExact;
   if (OneOf(charset, kUtf8mb3Collations)) return MatchInput::kUtf8mb3;
   if (OneOf(charset, kSingleByteCollations)) return MatchInput::kSingleByte;
   return MatchInput::kUntrusted;
@@ -268,6 +289,7 @@ bool MaskingFilter::PatternCanRead(MatchInput input,
       std::find(value.begin(), value.end(), '?') != value.end();
   switch (input) {
     case MatchInput::kExact: return true;
+    case MatchInput::kBinary: return IsUtf8Text(value);
     case MatchInput::kUtf8mb3: return !placeholder;
     case MatchInput::kSingleByte:
       return !placeholder &&

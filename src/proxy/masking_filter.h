@@ -20,9 +20,11 @@
 //   not the prepare's by schema, table (as the statement names it) and
 //   name is refused;
 // - a `match` rule's pattern (UTF-8, matched on bytes) only reads values
-//   that are the same bytes in UTF-8: sent as utf8mb4 or a binary column's
-//   own bytes, as utf8mb3 without a '?' (which may stand for a character
-//   utf8mb3 lacks), or as latin1 or ascii in plain ASCII without a '?'.
+//   that are the same bytes in UTF-8: sent as utf8mb4, as a binary column's
+//   own bytes that are UTF-8 text without NUL (BINARY(n) pads with NULs,
+//   and a BLOB may hold UTF-16), as utf8mb3 without a '?' (which may stand
+//   for a character utf8mb3 lacks), or as latin1 or ascii in plain ASCII
+//   without a '?'.
 //   Any other value (non-ASCII latin1, a utf16 column under
 //   character_set_results=NULL) is masked entirely, and so is every value
 //   of a cursor's `match` column: the server converts a cursor's rows to
@@ -74,7 +76,8 @@ class MaskingFilter final : public Filter {
  private:
   // How a `match` rule's pattern sees a column's bytes.
   enum class MatchInput : uint8_t {
-    kExact,       // utf8mb4, or a binary column (never converted)
+    kExact,       // utf8mb4
+    kBinary,      // a binary column's bytes: exact if UTF-8 text, no NUL
     kUtf8mb3,     // exact but for '?', a character utf8mb3 lacks
     kSingleByte,  // latin1, ascii: exact for ASCII without '?'
     kUntrusted,   // another character set: mask the whole value

@@ -430,6 +430,10 @@ TEST_F(MaskingFilterTest, AMatchRuleMasksEntirelyWhatItCannotRead) {
   // utf8mb4, and a binary column's own bytes: the pattern reads them.
   EXPECT_EQ(city(45, "M\xc3\xbcnchen 1"), TextRow({"******** 1"}));
   EXPECT_EQ(city(63, "Zug 6300"), TextRow({"Zug ****"}));
+  // A binary column's bytes that are not UTF-8 text (a pass found a
+  // BINARY(n)'s NUL padding defeating `$`, and UTF-16 in a BLOB).
+  EXPECT_EQ(city(63, std::string("Zug 6300\0\0", 10)), TextRow({"**********"}));
+  EXPECT_EQ(city(63, "M\xfcnchen"), TextRow({"*******"}));
   // latin1 (8): plain ASCII reads the same; else the whole value. utf16
   // (54): always the whole value.
   EXPECT_EQ(city(8, "Zug 6300"), TextRow({"Zug ****"}));

@@ -229,6 +229,12 @@ expect "analyst: a cursor over SET STATEMENT character_set_results masks match c
   "SET STATEMENT character_set_results = 'utf8mb4' FOR SELECT note FROM notes16" "DO 1"
 expect "analyst: so does every cursor's match column" 0 "#########" -- \
   stmt analyst cursor "SELECT note FROM notes16"
+# And by a twelfth: a BINARY(n) pads with NUL bytes, so `\d{4}$` never
+# matched; a binary column's value that is not UTF-8 text is masked whole.
+expect "app stores a note in a BINARY column" 0 "" -- as app "
+  CREATE TABLE binnotes (note BINARY(12)); INSERT INTO binnotes VALUES ('call 1234')"
+expect "analyst: a match column of NUL-padded binary bytes is masked whole" 0 "############" -- \
+  as analyst "SELECT note FROM binnotes"
 expect "analyst: binary result sets are refused (SET NAMES binary)" 1 "ERROR 1141" -- \
   as analyst "SET NAMES binary"
 expect "analyst: a login in the binary character set is refused" 1 "utf8mb4, utf8mb3, latin1 or ascii" -- \
